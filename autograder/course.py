@@ -1,0 +1,85 @@
+"""Where the course's notebooks live and how nbgrader is configured for them."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+from traitlets.config import Config, PyFileConfigLoader
+
+from autograder.runtime import REPO_ROOT
+
+SOLUTIONS_DIR = REPO_ROOT / "solutions"
+NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+CONFIG_FILE = REPO_ROOT / "nbgrader_config.py"
+
+
+class CourseError(Exception):
+    """A problem the user can fix (bad input file, broken configuration); printed in one line."""
+
+
+def assignments() -> list[str]:
+    """Names of the course's notebooks (``NN_topic``), in order: every ``solutions/NN_topic/NN_topic.ipynb``."""
+    return sorted(p.parent.name for p in SOLUTIONS_DIR.glob("*/*.ipynb") if p.stem == p.parent.name)
+
+
+def solution_path(name: str) -> Path:
+    return SOLUTIONS_DIR / name / f"{name}.ipynb"
+
+
+def released_path(name: str) -> Path:
+    return NOTEBOOKS_DIR / name / f"{name}.ipynb"
+
+
+def nbgrader_config(root: Path) -> Config:
+    """The course's nbgrader_config.py, re-rooted at ``root`` with its gradebook inside ``root``.
+
+    Every release and grade runs in a temporary root, so nothing is written to the repository.
+    """
+    ensure_tools_on_path()
+    config = PyFileConfigLoader(CONFIG_FILE.name, path=str(CONFIG_FILE.parent)).load_config()
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.source_directory = "source"
+    config.CourseDirectory.release_directory = "release"
+    config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    config.NbGraderAPI.log_level = "WARN"
+    return config
+
+
+def ensure_tools_on_path() -> None:
+    """nbgrader runs the ``alembic`` executable to create a gradebook: make the one beside this
+    Python findable even when the virtual environment is not activated."""
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
+def graded_cells(nb: nbformat.NotebookNode) -> list[dict]:
+    """The nbgrader grade cells of a notebook, in order: ``grade_id``, ``points``, ``autograded``.
+
+    An autograded cell is a code test cell (grade, not solution); the others (answer cells) are
+    graded by hand.
+    """
+    cells = []
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade"):
+            autograded = cell.cell_type == "code" and not meta.get("solution", False)
+            cells.append({"grade_id": meta["grade_id"], "points": float(meta.get("points", 0)), "autograded": autograded})
+    return cells
+
+
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    """Read a notebook, turning every way that can fail into a one-line CourseError."""
+    path = Path(path)
+    if not path.exists():
+        raise CourseError(f"{path}: no such file")
+    if not path.is_file():
+        raise CourseError(f"{path}: not a file")
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception as error:  # nbformat raises JSON, Unicode and validation errors alike
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise CourseError(f"{path}: not a Jupyter notebook ({reason})") from None

@@ -1,0 +1,89 @@
+"""Settings every notebook reads in its setup cell: fast mode, seeding, device and data folder.
+
+Read them through these functions only, never from ``os.environ`` directly, so that the grader,
+CI and a learner's laptop all agree on what "fast mode" means.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+
+FAST_ENV = "COURSE_FAST"
+DEVICE_ENV = "COURSE_DEVICE"
+DATA_ENV = "COURSE_DATA_DIR"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+def fast_mode() -> bool:
+    """True when ``COURSE_FAST`` asks for the reduced (CI / grading / laptop) mode.
+
+    Fast mode shrinks training (fewer epochs, a data subset); everything else is identical.
+    """
+    value = os.environ.get(FAST_ENV, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(
+        f"{FAST_ENV}={os.environ[FAST_ENV]!r} is not understood: set it to 1 (fast mode) or 0 (full mode)."
+    )
+
+
+def seed_everything(seed: int = 0) -> np.random.Generator:
+    """Seed Python, NumPy's global state and (if imported) torch; return a fresh NumPy Generator.
+
+    Call it after the imports of the setup cell: torch is seeded only when the notebook has
+    already imported it, so numpy-only notebooks do not pay for importing torch.
+    """
+    random.seed(seed)
+    np.random.seed(seed)
+    if "torch" in sys.modules:
+        import torch
+
+        torch.manual_seed(seed)  # seeds CUDA generators too
+    return np.random.default_rng(seed)
+
+
+def pick_device(prefer: str | None = None):
+    """The torch device training cells use: ``cuda`` when available, else ``cpu``.
+
+    ``COURSE_DEVICE=cpu`` (or the ``prefer`` argument) forces a device, e.g. to compare timings.
+    """
+    import torch
+
+    choice = (prefer or os.environ.get(DEVICE_ENV, "")).strip().lower()
+    if choice:
+        if choice.startswith("cuda") and not torch.cuda.is_available():
+            raise RuntimeError(
+                f"{DEVICE_ENV}={choice!r} asks for a GPU, but torch sees none "
+                f"(torch {torch.__version__}); unset {DEVICE_ENV} to run on the CPU."
+            )
+        return torch.device(choice)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def data_dir() -> Path:
+    """Folder where datasets are cached: ``COURSE_DATA_DIR`` if set, else the repository's ``data/``.
+
+    Absolute, so it works from any working directory (nbgrader grades in a different folder).
+    """
+    configured = os.environ.get(DATA_ENV)
+    path = Path(configured).expanduser() if configured else REPO_ROOT / "data"
+    return path.resolve()
+
+
+def describe(device=None) -> str:
+    """One line for the setup cell's output: mode, device and data folder."""
+    parts = [f"fast mode: {'on' if fast_mode() else 'off'} ({FAST_ENV})"]
+    if device is not None:
+        parts.append(f"device: {device}")
+    parts.append(f"data: {data_dir()}")
+    return " | ".join(parts)
