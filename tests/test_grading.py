@@ -1,0 +1,103 @@
+"""The grading round trip on every notebook, and the `grade` command's contract."""
+
+import json
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from autograder import course
+from autograder.grade import grade_notebook
+
+DEFAULT_BUDGET_S = 60  # COURSE.md: numpy notebooks 60 s, torch notebooks 150 s (set in metadata)
+
+
+def _budget(name):
+    nb = nbformat.read(course.solution_path(name), as_version=4)
+    return nb.metadata.get("course", {}).get("time_budget_s", DEFAULT_BUDGET_S)
+
+
+def test_reference_solution_earns_full_marks(solution_result):
+    assert solution_result.max_score > 0
+    failed = [(c.grade_id, c.message) for c in solution_result.cells if not c.passed]
+    assert not failed, f"reference solution loses points: {failed}"
+    assert solution_result.score == solution_result.max_score
+
+
+def test_solution_runs_top_to_bottom_in_fast_mode_within_budget(notebook, solution_result):
+    errors = [
+        f"cell {index}: {out.ename}: {out.evalue}"
+        for index, cell in enumerate(solution_result.autograded.cells)
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if out.output_type == "error"
+    ]
+    assert not errors, f"{notebook} raises when run top to bottom: {errors}"
+    setup = solution_result.autograded.cells[1]
+    assert "fast mode: on" in "".join(o.get("text", "") for o in setup.outputs), "the grader must set COURSE_FAST=1"
+    budget = _budget(notebook)
+    assert budget <= 150
+    assert solution_result.elapsed_s <= budget, f"{notebook} took {solution_result.elapsed_s:.0f} s (budget {budget} s)"
+
+
+def test_untouched_release_scores_zero_on_every_autograded_cell(release_result):
+    assert release_result.cells, "no autograded cells"
+    for cell in release_result.cells:
+        assert cell.score == 0 and not cell.passed, f"{cell.grade_id} gives points to an unsolved notebook"
+        assert cell.message, f"{cell.grade_id}: a failure must come with a reason"
+
+
+def test_edited_test_cells_are_restored_before_grading(notebook, tmp_path):
+    """Emptying the test cells of an unsolved notebook must not earn points: nbgrader restores them."""
+    nb = nbformat.read(course.released_path(notebook), as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            cell.source = "pass"
+    tampered = tmp_path / "tampered.ipynb"
+    nbformat.write(nb, tampered)
+    result = grade_notebook(tampered)
+    assert result.score == 0, [c.grade_id for c in result.cells if c.passed]
+
+
+def test_failure_messages_never_quote_hidden_tests(notebook, solution_result, release_result):
+    source = course.solution_path(notebook).read_text()
+    hidden = source.split("### BEGIN HIDDEN TESTS")[1:]
+    hidden_lines = {line.strip() for block in hidden for line in block.split("### END HIDDEN TESTS")[0].split("\\n") if len(line.strip()) > 12}
+    for cell in release_result.cells + solution_result.cells:
+        assert not any(line in cell.message for line in hidden_lines), cell.message
+
+
+def _run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True, timeout=600)
+
+
+def test_grade_json_prints_exactly_one_object_of_the_documented_shape():
+    name = course.assignments()[0]
+    run = _run_cli("grade", str(course.released_path(name)), "--json")
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)  # fails if there is anything but one JSON document
+    assert set(report) >= {"notebook", "score", "max_score", "cells"}
+    assert isinstance(report["score"], float) and isinstance(report["max_score"], float)
+    assert report["cells"], "no cells reported"
+    for cell in report["cells"]:
+        assert set(cell) == {"grade_id", "score", "max_score", "passed", "message"}
+        assert isinstance(cell["passed"], bool) and isinstance(cell["score"], float)
+
+
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (None, "no such file"),
+        ("this is not json", "not a Jupyter notebook"),
+        (nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])), "not from this course"),
+    ],
+)
+def test_grade_rejects_unreadable_input_with_one_line(tmp_path, content, reason):
+    path = tmp_path / "submission.ipynb"
+    if content is not None:
+        path.write_text(content)
+    run = _run_cli("grade", str(path))
+    assert run.returncode != 0
+    assert reason in run.stderr and len(run.stderr.strip().splitlines()) == 1, run.stderr

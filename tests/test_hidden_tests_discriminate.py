@@ -1,0 +1,59 @@
+"""Hidden tests must fail deliberately wrong implementations (tests/wrong_implementations/).
+
+One kernel per notebook runs the solution top to bottom in fast mode. At each autograded test cell,
+every registered wrong version of the exercise is swapped in and the test cell (the exact code
+nbgrader grades with, hidden part included) must fail; then the solution is restored and the test
+cell must pass.
+"""
+
+from __future__ import annotations
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError
+from wrong_implementations import load
+
+from autograder import course
+from autograder.runtime import FAST_ENV
+
+MIN_WRONG_PER_EXERCISE = 3
+
+
+def _fails(client, source, index):
+    """Run code in the kernel; True if it raised or wrote to stderr (both cost the points)."""
+    cell = nbformat.v4.new_code_cell(source)
+    try:
+        client.execute_cell(cell, index)
+    except (CellExecutionError, CellTimeoutError):
+        return True
+    return any(o.output_type == "stream" and o.name == "stderr" for o in cell.outputs)
+
+
+def test_hidden_tests_fail_wrong_implementations(notebook, monkeypatch):
+    monkeypatch.setenv(FAST_ENV, "1")
+    nb = nbformat.read(course.solution_path(notebook), as_version=4)
+    autograded = {c["grade_id"] for c in course.graded_cells(nb) if c["autograded"]}
+    wrongs = load(notebook)
+    unknown = {w.cell for w in wrongs} - autograded
+    assert not unknown, f"wrong implementations point at unknown test cells: {unknown}"
+    for grade_id in sorted(autograded):
+        count = sum(w.cell == grade_id for w in wrongs)
+        assert count >= MIN_WRONG_PER_EXERCISE, f"{notebook}/{grade_id}: {count} wrong implementations, need {MIN_WRONG_PER_EXERCISE}"
+
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(course.SOLUTIONS_DIR / notebook)}})
+    survivors, tried = [], 0
+    with client.setup_kernel():
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            for wrong in (w for w in wrongs if w.cell == grade_id):
+                tried += 1
+                assert not _fails(client, f"_reference = {wrong.target}", index)
+                assert not _fails(client, wrong.source, index), f"{wrong.name} does not even define"
+                if not _fails(client, cell.source, index):
+                    survivors.append(f"{grade_id}: {wrong.name} ({wrong.description})")
+                assert not _fails(client, f"{wrong.target} = _reference", index)
+            client.execute_cell(cell, index)  # the solution itself: raises if it fails
+    print(f"{notebook}: {tried} wrong implementations tried, {tried - len(survivors)} caught")
+    assert not survivors, "hidden tests let these wrong implementations through:\n" + "\n".join(survivors)
