@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
+
 
 class DataMissingError(FileNotFoundError):
     """A dataset file is missing or corrupt; the message says how to get it."""
@@ -40,3 +42,24 @@ def find_file(name: str, candidates: list[Path], sha256: str, how_to_get: str) -
     searched = ", ".join(str(Path(folder)) for folder in candidates)
     problem = f"{name} is corrupt at {', '.join(corrupt)} (SHA-256 mismatch)" if corrupt else f"{name} not found in: {searched}"
     raise DataMissingError(f"{problem}. {how_to_get}")
+
+
+INSTALL_HINT = "Install the course's requirements: pip install -r requirements.txt -e . (or `make install`)."
+DIGITS_SHA256 = "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22"  # scikit-learn's digits.csv.gz
+
+
+def load_digits() -> tuple:
+    """scikit-learn's bundled handwritten digits (UCI optdigits test set), checksum-verified.
+
+    Returns:
+        X: (1797, 64) float64, 8x8 images flattened row by row, pixel values 0..16.
+        y: (1797,) int, the digit 0..9.
+    """
+    try:
+        import sklearn.datasets
+    except ImportError:
+        raise DataMissingError(f"the digits come with scikit-learn, which is not installed. {INSTALL_HINT}") from None
+    folder = Path(sklearn.datasets.__file__).parent / "data"
+    find_file("digits.csv.gz", [folder], DIGITS_SHA256, f"Reinstall scikit-learn. {INSTALL_HINT}")
+    X, y = sklearn.datasets.load_digits(return_X_y=True)
+    return X.astype(np.float64), y

@@ -12,13 +12,15 @@ import numpy as np
 
 
 def relative_error(a: np.ndarray, b: np.ndarray, eps: float = 1e-12) -> float:
-    """max |a - b| / max(|a| + |b|, eps), elementwise; 0 for identical arrays of any shape."""
+    """||a - b|| / (||a|| + ||b||) over whole arrays (0 for identical arrays of any shape).
+
+    Norms over the whole array, not elementwise ratios: an entry that happens to be near zero
+    does not make a correct gradient look wrong.
+    """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape:
         raise ValueError(f"shapes differ: {a.shape} vs {b.shape}")
-    if a.size == 0:
-        return 0.0
-    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), eps)))
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), eps))
 
 
 def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-6) -> np.ndarray:

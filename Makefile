@@ -1,0 +1,31 @@
+# Two entry points for a fresh clone: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint release lab clean
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -e .
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the pinned requirements and the course package
+
+demo: install  ## release the student notebooks, then autograde every reference solution
+	$(BIN)/python -m autograder release
+	$(BIN)/python -m autograder grade solutions/*/*.ipynb
+
+test: install  ## lint and run the whole test suite (what CI runs)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+release: install  ## regenerate notebooks/ from solutions/
+	$(BIN)/python -m autograder release
+
+lab: install  ## open the course in JupyterLab
+	$(BIN)/jupyter lab
+
+clean:  ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,67 @@
+"""The helpers notebooks share: fast mode, seeding, data folder, gradient checking, data files."""
+
+import numpy as np
+import pytest
+
+from autograder import data, gradcheck, runtime
+
+
+@pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("0", False), ("", False)])
+def test_fast_mode_reads_the_environment(monkeypatch, value, expected):
+    monkeypatch.setenv(runtime.FAST_ENV, value)
+    assert runtime.fast_mode() is expected
+
+
+def test_fast_mode_rejects_unclear_values(monkeypatch):
+    monkeypatch.setenv(runtime.FAST_ENV, "maybe")
+    with pytest.raises(ValueError, match="COURSE_FAST"):
+        runtime.fast_mode()
+
+
+def test_seed_everything_makes_runs_repeatable():
+    first = runtime.seed_everything(3).normal(size=5), np.random.rand(3)
+    second = runtime.seed_everything(3).normal(size=5), np.random.rand(3)
+    assert np.array_equal(first[0], second[0]) and np.array_equal(first[1], second[1])
+
+
+def test_data_dir_defaults_to_repo_and_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv(runtime.DATA_ENV, raising=False)
+    assert runtime.data_dir() == runtime.REPO_ROOT / "data"
+    monkeypatch.setenv(runtime.DATA_ENV, str(tmp_path))
+    assert runtime.data_dir() == tmp_path.resolve()
+
+
+def test_numerical_gradient_matches_closed_forms():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 4))
+    grad = gradcheck.numerical_gradient(lambda z: float(np.sum(z**3)), x)
+    assert gradcheck.relative_error(grad, 3 * x**2) < 1e-7
+    W, dout = rng.normal(size=(4, 2)), rng.normal(size=(3, 2))
+    dx = gradcheck.numerical_gradient_array(lambda z: z @ W, x, dout)
+    assert gradcheck.relative_error(dx, dout @ W.T) < 1e-7
+    assert gradcheck.relative_error(dx, dout @ W.T + 1e-3) > 1e-5  # and it notices a wrong gradient
+
+
+def test_relative_error_rejects_mismatched_shapes():
+    with pytest.raises(ValueError, match="shapes"):
+        gradcheck.relative_error(np.zeros(3), np.zeros(4))
+
+
+def test_find_file_verifies_checksums_and_explains_what_to_do(tmp_path):
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    good.mkdir()
+    bad.mkdir()
+    (good / "set.bin").write_bytes(b"payload")
+    (bad / "set.bin").write_bytes(b"tampered")
+    digest = data.sha256sum(good / "set.bin")
+    assert data.find_file("set.bin", [bad, good], digest, "install it") == good / "set.bin"
+    with pytest.raises(data.DataMissingError, match="corrupt.*install it"):
+        data.find_file("set.bin", [bad], digest, "install it")
+    with pytest.raises(data.DataMissingError, match="not found.*install it"):
+        data.find_file("other.bin", [good], digest, "install it")
+
+
+def test_load_digits_verifies_and_loads_the_bundled_set():
+    X, y = data.load_digits()
+    assert X.shape == (1797, 64) and X.dtype == np.float64 and y.shape == (1797,)
+    assert X.min() == 0 and X.max() == 16 and set(np.unique(y)) == set(range(10))
