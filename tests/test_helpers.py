@@ -65,3 +65,14 @@ def test_load_digits_verifies_and_loads_the_bundled_set():
     X, y = data.load_digits()
     assert X.shape == (1797, 64) and X.dtype == np.float64 and y.shape == (1797,)
     assert X.min() == 0 and X.max() == 16 and set(np.unique(y)) == set(range(10))
+
+
+def test_load_diabetes_and_images():
+    X, y = data.load_diabetes()
+    assert X.shape == (442, 10) and y.shape == (442,) and np.allclose(X.mean(axis=0), 0, atol=1e-12)
+    shapes = {"camera": (512, 512), "text": (172, 448), "coins": (303, 384)}
+    for name, shape in shapes.items():
+        image = data.load_image(name)
+        assert image.shape == shape and image.dtype == np.float64 and 0 <= image.min() < image.max() <= 1
+    with pytest.raises(ValueError, match="unknown image"):
+        data.load_image("astronaut")
