@@ -101,3 +101,12 @@ def test_grade_rejects_unreadable_input_with_one_line(tmp_path, content, reason)
     run = _run_cli("grade", str(path))
     assert run.returncode != 0
     assert reason in run.stderr and len(run.stderr.strip().splitlines()) == 1, run.stderr
+
+
+def test_grading_leaves_no_course_state_in_the_repository(release_result):
+    """Gradebooks hold hidden tests: release and grade must work in temporary folders only."""
+    assert release_result.cells  # at least one notebook was graded in this session
+    for leftover in ("gradebook.db", ".nbgrader.log", "source", "release", "submitted", "autograded", "feedback"):
+        assert not (course.REPO_ROOT / leftover).exists(), f"{leftover} left in the repository"
+    for folder in (course.SOLUTIONS_DIR, course.NOTEBOOKS_DIR):
+        assert not list(folder.rglob("gradebook.db")), f"a gradebook was left under {folder}"
