@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint release lab clean
+.PHONY: install data demo test release lab clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,11 +13,14 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP)  ## create .venv and install the pinned requirements and the course package
 
+data: install  ## fetch (once) and verify the datasets; Fashion-MNIST comes from Debian's dataset-fashion-mnist
+	$(BIN)/python -m autograder data
+
 demo: install  ## release the student notebooks, then autograde every reference solution
 	$(BIN)/python -m autograder release
 	$(BIN)/python -m autograder grade solutions/*/*.ipynb
 
-test: install  ## lint and run the whole test suite (what CI runs)
+test: data  ## lint and run the whole test suite (what CI runs)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -54,6 +54,14 @@ def _grade(args: argparse.Namespace) -> int:
     return status
 
 
+def _data(args: argparse.Namespace) -> int:
+    from autograder import data
+
+    lines = data.fetch_all()
+    print("\n".join(lines))
+    return 1 if any(line.startswith("MISSING") for line in lines) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -67,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("paths", nargs="+", help="notebook files (.ipynb), anywhere on disk")
     grade.add_argument("--json", action="store_true", help="print one JSON object per notebook")
     grade.set_defaults(run=_grade)
+
+    fetch = commands.add_parser("data", help="fetch (where needed) and verify every dataset the notebooks use")
+    fetch.set_defaults(run=_data)
 
     args = parser.parse_args(argv)
     try:

