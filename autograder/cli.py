@@ -54,6 +54,21 @@ def _grade(args: argparse.Namespace) -> int:
     return status
 
 
+def _grade_class(args: argparse.Namespace) -> int:
+    from autograder.classgrade import grade_class
+    from autograder.sandbox import Limits
+
+    limits = Limits(notebook_timeout_s=args.timeout, cell_timeout_s=min(args.cell_timeout, args.timeout), memory_mb=args.memory_mb)
+    start = time.perf_counter()
+    results = grade_class(args.submissions, args.out, workers=args.workers, scheduler=args.scheduler, force=args.force, limits=limits)
+    statuses: dict[str, int] = {}
+    for result in results.values():
+        statuses[result["status"]] = statuses.get(result["status"], 0) + 1
+    summary = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
+    print(f"{len(results)} notebook(s) in {time.perf_counter() - start:.1f} s ({summary}); see {args.out}/grades.csv")
+    return 0
+
+
 def _data(args: argparse.Namespace) -> int:
     from autograder import data
 
@@ -75,6 +90,17 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("paths", nargs="+", help="notebook files (.ipynb), anywhere on disk")
     grade.add_argument("--json", action="store_true", help="print one JSON object per notebook")
     grade.set_defaults(run=_grade)
+
+    klass = commands.add_parser("grade-class", help="grade every <student>/<notebook>.ipynb with Dask, sandboxed")
+    klass.add_argument("submissions", help="folder of <student>/<notebook>.ipynb, or nbgrader's submitted/<student>/<assignment>/")
+    klass.add_argument("--out", required=True, help="results folder: grades.csv, json/, feedback/")
+    klass.add_argument("--workers", type=int, default=None, help="local worker processes (default: one per core)")
+    klass.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler, e.g. tcp://host:8786")
+    klass.add_argument("--force", action="store_true", help="regrade notebooks that already have results")
+    klass.add_argument("--timeout", type=float, default=900, help="wall-clock limit per notebook, seconds (default 900)")
+    klass.add_argument("--cell-timeout", type=float, default=300, help="limit per cell, seconds (default 300)")
+    klass.add_argument("--memory-mb", type=int, default=4096, help="memory limit of each kernel (default 4096)")
+    klass.set_defaults(run=_grade_class)
 
     fetch = commands.add_parser("data", help="fetch (where needed) and verify every dataset the notebooks use")
     fetch.set_defaults(run=_data)

@@ -1,33 +1,23 @@
-"""Grade one notebook with nbgrader, anywhere on disk, without a course folder or student id.
+"""Grade one notebook, anywhere on disk, without a course folder or student id.
 
-A temporary course root is built for each call: the solution notebook as nbgrader's source
-(giving a gradebook that holds the hidden tests), the submission as student ``learner``. nbgrader's
-autograde restores every test cell from the gradebook before executing, so hidden tests run even
-though the learner never saw them, and edits to test cells do not count. The notebook runs with
-``COURSE_FAST=1``.
+The engine is the class grader's (``classgrade.grade_submission``): nbgrader restores every test
+cell, hidden tests included, from a gradebook built from ``solutions/``; the notebook runs with
+``COURSE_FAST=1`` in a sandboxed kernel; nbgrader's scoring rule decides each cell.
 
 Reported messages name the exception type and its message only: tracebacks (which quote the
-test code, hidden part included) never leave this module.
+test code, hidden part included) never leave the engine.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import tempfile
+import functools
 import time
-import warnings
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from autograder import course
-from autograder.runtime import FAST_ENV
-
-STUDENT = "learner"
 
 
 @dataclass
@@ -48,6 +38,9 @@ class GradeResult:
     manual: list[dict] = field(default_factory=list)  # answer cells an instructor grades by hand
     assignment: str = ""
     elapsed_s: float = 0.0
+    execution_s: float = 0.0  # the notebook's own run in the kernel (elapsed_s adds grading overhead)
+    status: str = "ok"  # ok | tampered | timeout | crashed | output_limit
+    flags: list[str] = field(default_factory=list)
     autograded: nbformat.NotebookNode | None = None  # the executed notebook, for tests
 
     def to_json(self) -> dict:
@@ -58,6 +51,8 @@ class GradeResult:
             "max_score": self.max_score,
             "cells": [asdict(cell) for cell in self.cells],
             "manual": self.manual,
+            "status": self.status,
+            "flags": self.flags,
         }
 
 
@@ -78,105 +73,41 @@ def identify(nb: nbformat.NotebookNode, path: Path) -> str:
     return best
 
 
-@contextmanager
-def _environment(**values: str):
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+@functools.cache
+def kit_for(name: str):
+    """The grading kit of a course notebook, built once per process."""
+    from autograder.classgrade import build_kit
+
+    return build_kit(name)
 
 
-_WARNING = re.compile(r"(\w*(?:Warning|Error)): (.*)")
-
-
-def _failure_message(cell: nbformat.NotebookNode | None) -> str:
-    """Why a test cell lost its points, without quoting any test source."""
-    if cell is None:
-        return "test cell missing from the submission (deleted, or its nbgrader metadata removed): copy it back from the released notebook"
-    for output in cell.get("outputs", []):
-        if output.output_type == "error":
-            evalue = str(output.evalue).strip()
-            if not evalue:
-                evalue = {"AssertionError": "a check failed", "NotImplementedError": "the exercise is not solved yet"}.get(
-                    output.ename, "raised without a message"
-                )
-            return f"{output.ename}: {evalue}"[:500]
-    for output in cell.get("outputs", []):
-        if output.output_type == "stream" and output.name == "stderr":
-            found = _WARNING.search(output.text)
-            detail = f" ({found.group(1)}: {found.group(2)[:200]})" if found else ""
-            return f"the test cell wrote to stderr{detail}; any stderr output (a warning too) scores 0"
-    return "the cell did not earn its points"
-
-
-def grade_notebook(path: Path | str) -> GradeResult:
-    """Autograde the notebook at ``path`` against the course's hidden tests.
+def grade_notebook(path: Path | str, limits=None) -> GradeResult:
+    """Autograde the notebook at ``path`` against the course's hidden tests, in a sandboxed kernel.
 
     Raises:
-        course.CourseError: unreadable input (missing, not a notebook, not from this course) or
-            nbgrader failing to run; the message is one line fit for a user.
+        course.CourseError: unreadable input (missing, not a notebook, not from this course); the
+            message is one line fit for a user. Anything the notebook does while running is
+            reported in the result (``status``, ``flags``), not raised.
     """
+    from autograder.classgrade import grade_submission
+
     path = Path(path)
     submission = course.read_notebook(path)
     name = identify(submission, path)
-    solution = course.read_notebook(course.solution_path(name))
-
-    from nbgrader.api import Gradebook
-    from nbgrader.apps import NbGraderAPI
-    from sqlalchemy.exc import SAWarning
-
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
-        root = Path(tmp)
-        shutil.copytree(course.SOLUTIONS_DIR / name, root / "source" / name)
-        submitted = root / "submitted" / STUDENT / name
-        submitted.mkdir(parents=True)
-        nbformat.write(submission, submitted / f"{name}.ipynb")
-
-        config = course.nbgrader_config(root)
-        api = NbGraderAPI(config=config)
-        generated = api.generate_assignment(name, force=True, create=True)
-        if not generated["success"]:
-            raise course.CourseError(f"solutions/{name}: nbgrader could not build the gradebook (run `python -m autograder release` to see why)")
-        with _environment(**{FAST_ENV: "1"}), warnings.catch_warnings():
-            # nbgrader's own SQLAlchemy usage warns about its session handling; scores are unaffected.
-            warnings.simplefilter("ignore", SAWarning)
-            graded = api.autograde(name, STUDENT, force=True, create=True)
-        if not graded["success"]:
-            last = (graded.get("error") or graded.get("log") or "unknown error").strip().splitlines()[-1]
-            raise course.CourseError(f"{path}: nbgrader could not autograde it ({last})")
-
-        autograded = nbformat.read(root / "autograded" / STUDENT / name / f"{name}.ipynb", as_version=4)
-        executed = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in autograded.cells}
-        with Gradebook(config.CourseDirectory.db_url) as gradebook:
-            grades = {g.name: g for g in gradebook.find_submission_notebook(name, name, STUDENT).grades}
-            cells, manual = [], []
-            for expected in course.graded_cells(solution):
-                grade_id, points = expected["grade_id"], expected["points"]
-                if not expected["autograded"]:
-                    manual.append({"grade_id": grade_id, "max_score": points})
-                    continue
-                grade = grades.get(grade_id)
-                score = float(grade.auto_score or 0.0) if grade is not None and grade.auto_score is not None else 0.0
-                present = grade_id in executed and grade is not None and grade.auto_score is not None
-                passed = present and score >= points
-                message = "" if passed else _failure_message(executed.get(grade_id) if present else None)
-                cells.append(CellResult(grade_id, score, points, passed, message))
+    report = grade_submission(kit_for(name), nbformat.writes(submission).encode(), limits=limits, label=str(path))
     return GradeResult(
         notebook=str(path),
-        score=sum(c.score for c in cells),
-        max_score=sum(c.max_score for c in cells),
-        cells=cells,
-        manual=manual,
+        score=report["score"],
+        max_score=report["max_score"],
+        cells=[CellResult(**cell) for cell in report["cells"]],
+        manual=report["manual"],
         assignment=name,
         elapsed_s=time.perf_counter() - start,
-        autograded=autograded,
+        execution_s=report["execution_s"],
+        status=report["status"],
+        flags=report["flags"],
+        autograded=nbformat.reads(report["executed"], as_version=4) if report["executed"] else None,
     )
 
 
@@ -191,4 +122,6 @@ def format_table(result: GradeResult) -> str:
     for m in result.manual:
         lines.append(f"  {m['grade_id']:<{width}}  {'-':>5}  {m['max_score']:>5g}  graded by hand (not in the total)")
     lines.append(f"  {'total':<{width}}  {result.score:>5g}  {result.max_score:>5g}")
+    if result.status != "ok" or result.flags:
+        lines.append(f"  status: {result.status}" + "".join(f"\n    - {flag}" for flag in result.flags))
     return "\n".join(lines)

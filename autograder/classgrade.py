@@ -1,0 +1,352 @@
+"""The grading engine: one submission (``grade``) or a whole class on Dask (``grade-class``).
+
+Grading one submission, on any worker:
+1. parse it (a malformed file is a result, not a crash);
+2. compare its test cells with the released ones (edited, deleted or renamed test cells, changed
+   points or metadata are flagged);
+3. restore hidden tests with nbgrader's own preprocessors (OverwriteCells & co.) from a gradebook
+   that exists on disk only for those milliseconds;
+4. execute in a sandboxed kernel (``sandbox.py``), asking the integrity guard before each test cell;
+5. score every test cell with nbgrader's rule (``determine_grade``): an error or any stderr output
+   scores 0; so does a cell that never ran, or one that ran after tampering was seen.
+
+A ``Kit`` carries what a worker needs for one notebook (the gradebook as bytes, the released
+checksums), so workers need neither the solutions nor a shared file system.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from autograder import course
+from autograder.runtime import FAST_ENV
+from autograder.sandbox import Limits, execute
+
+GRADER_ENVIRONMENT = {FAST_ENV: "1", "NBGRADER_EXECUTION": "autograde"}
+
+
+@dataclass
+class Kit:
+    assignment: str
+    gradebook: bytes  # nbgrader gradebook: source cells with hidden tests (never given to a kernel)
+    released_checksums: dict[str, str]  # grade_id of each test cell -> nbgrader checksum as released
+    source_checksums: dict[str, str]  # the same for the instructor's version (hidden tests included)
+    graded_cells: list[dict]  # course.graded_cells of the solution: grade_id, points, autograded
+    files: dict[str, bytes] = field(default_factory=dict)  # other files of the notebook folder
+
+
+def build_kit(name: str) -> Kit:
+    """Build the gradebook for one course notebook (nbgrader generate_assignment, in a temp folder)."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.utils import compute_checksum
+
+    with tempfile.TemporaryDirectory(prefix="kit-") as tmp:
+        root = Path(tmp)
+        shutil.copytree(course.SOLUTIONS_DIR / name, root / "source" / name)
+        api = NbGraderAPI(config=course.nbgrader_config(root))
+        result = api.generate_assignment(name, force=True, create=True)
+        if not result["success"]:
+            raise course.CourseError(f"solutions/{name}: nbgrader could not build the gradebook (run `python -m autograder release` to see why)")
+        gradebook = (root / "gradebook.db").read_bytes()
+        released = nbformat.read(root / "release" / name / f"{name}.ipynb", as_version=4)
+    checksums = {
+        cell.metadata.nbgrader["grade_id"]: compute_checksum(cell)
+        for cell in released.cells
+        if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata.nbgrader.get("solution")
+    }
+    folder = course.SOLUTIONS_DIR / name
+    files = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file() and p.suffix != ".ipynb"}
+    solution = course.read_notebook(course.solution_path(name))
+    source = {c.metadata.nbgrader["grade_id"]: compute_checksum(c) for c in solution.cells if c.metadata.get("nbgrader", {}).get("grade_id") in checksums}
+    return Kit(name, gradebook, checksums, source, course.graded_cells(solution), files)
+
+
+def _static_flags(nb: nbformat.NotebookNode, kit: Kit) -> dict[str, list[str]]:
+    """Test cells edited, deleted, renamed or re-pointed in the submission: grade_id -> reasons."""
+    from nbgrader.utils import compute_checksum
+
+    flags: dict[str, list[str]] = {}
+    expected_points = {c["grade_id"]: c["points"] for c in kit.graded_cells}
+    seen = set()
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        grade_id = meta.get("grade_id")
+        if grade_id in kit.released_checksums:
+            seen.add(grade_id)
+            if compute_checksum(cell) not in (kit.released_checksums[grade_id], kit.source_checksums.get(grade_id)):
+                flags.setdefault(grade_id, []).append("test cell edited")
+            if float(meta.get("points", -1)) != expected_points.get(grade_id) or not meta.get("grade") or meta.get("solution"):
+                flags.setdefault(grade_id, []).append("test cell metadata changed")
+        elif meta.get("grade") and not meta.get("solution") and grade_id not in expected_points:
+            flags.setdefault("*", []).append(f"unknown test cell {grade_id!r} (renamed?)")
+    for grade_id in kit.released_checksums:
+        if grade_id not in seen:
+            flags.setdefault(grade_id, []).append("test cell deleted, renamed or stripped of its metadata")
+    return flags
+
+
+def _restore_tests(nb: nbformat.NotebookNode, kit: Kit) -> nbformat.NotebookNode:
+    """nbgrader's sanitising preprocessors, with the gradebook on disk only while they run."""
+    from nbgrader.preprocessors import (
+        CheckCellMetadata,
+        ClearOutput,
+        DeduplicateIds,
+        OverwriteCells,
+        OverwriteKernelspec,
+    )
+
+    with tempfile.TemporaryDirectory(prefix="gb-") as tmp:
+        path = Path(tmp) / "gradebook.db"
+        path.write_bytes(kit.gradebook)
+        resources = {"nbgrader": {"notebook": kit.assignment, "assignment": kit.assignment, "db_url": f"sqlite:///{path}"}}
+        for preprocessor in (ClearOutput(), DeduplicateIds(), OverwriteKernelspec(), OverwriteCells(add_missing_cells=True), CheckCellMetadata()):
+            nb, resources = preprocessor.preprocess(nb, resources)
+    return nb
+
+
+_WARNING = re.compile(r"(\w*(?:Warning|Error)): (.*)")
+
+
+def failure_message(cell: nbformat.NotebookNode | None) -> str:
+    """Why a test cell lost its points, without quoting any test source."""
+    if cell is None:
+        return "test cell missing from the submission: copy it back from the released notebook"
+    for output in cell.get("outputs", []):
+        if output.output_type == "error":
+            evalue = str(output.evalue).strip()
+            if not evalue:
+                evalue = {"AssertionError": "a check failed", "NotImplementedError": "the exercise is not solved yet"}.get(
+                    output.ename, "raised without a message"
+                )
+            return f"{output.ename}: {evalue}"[:500]
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream" and output.name == "stderr":
+            found = _WARNING.search(output.text)
+            detail = f" ({found.group(1)}: {found.group(2)[:200]})" if found else ""
+            return f"the test cell wrote to stderr{detail}; any stderr output (a warning too) scores 0"
+    return "the cell did not earn its points"
+
+
+def _is_test(cell) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
+
+
+def grade_submission(kit: Kit, payload: bytes, limits: Limits | None = None, label: str = "") -> dict:
+    """Grade one submission (notebook bytes) against a kit; never raises for a bad submission.
+
+    Returns the ``grade --json`` object plus ``status`` (ok, invalid, timeout, crashed,
+    output_limit, tampered), ``flags`` (list of str), ``sha256``, ``elapsed_s``, ``execution_s``
+    and ``executed`` (the executed notebook as JSON text, for feedback and tests).
+    """
+    from nbgrader.utils import determine_grade
+
+    start = time.perf_counter()
+    limits = limits or Limits()
+    report = {"notebook": label, "assignment": kit.assignment, "score": 0.0,
+              "max_score": float(sum(c["points"] for c in kit.graded_cells if c["autograded"])),
+              "cells": [], "manual": [{"grade_id": c["grade_id"], "max_score": c["points"]} for c in kit.graded_cells if not c["autograded"]],
+              "status": "ok", "flags": [], "sha256": hashlib.sha256(payload).hexdigest(), "execution_s": 0.0, "executed": None}
+    try:
+        nb = nbformat.reads(payload.decode("utf-8"), as_version=4)
+        nbformat.validate(nb)
+    except Exception as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+        report.update(status="invalid", flags=[f"not a valid notebook: {reason}"])
+        report["cells"] = [{"grade_id": c["grade_id"], "score": 0.0, "max_score": c["points"], "passed": False,
+                            "message": "the file could not be read as a notebook"} for c in kit.graded_cells if c["autograded"]]
+        report["elapsed_s"] = time.perf_counter() - start
+        return report
+
+    static = _static_flags(nb, kit)
+    nb = _restore_tests(nb, kit)
+    tests = {i: c.metadata.nbgrader["grade_id"] for i, c in enumerate(nb.cells) if _is_test(c)}
+    first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), None)
+    run = execute(nb, limits, check_before=set(tests) | ({first_code} if first_code is not None else set()), environment=GRADER_ENVIRONMENT)
+    report["execution_s"] = run.elapsed_s
+
+    tamper: list[str] = []
+    by_id = {}
+    for index, grade_id in tests.items():
+        seen = [f for i, found in sorted(run.findings.items()) if i <= index for f in found]
+        for finding in seen:
+            if finding not in tamper:
+                tamper.append(finding)
+        by_id[grade_id] = (index, seen)
+    for grade_id, reasons in static.items():
+        tamper += [f"{grade_id}: {reason}" if grade_id != "*" else reason for reason in reasons]
+
+    cells = []
+    for expected in kit.graded_cells:
+        if not expected["autograded"]:
+            continue
+        grade_id, points = expected["grade_id"], expected["points"]
+        index, seen = by_id.get(grade_id, (None, []))
+        cell = nb.cells[index] if index is not None else None
+        if index is None or index not in run.executed:
+            score, message = 0.0, (f"not run: {run.message}" if index is not None and run.status != "ok" else failure_message(None))
+        elif seen or grade_id in static:
+            score, message = 0.0, "0 because the grading was tampered with: " + "; ".join((seen + static.get(grade_id, []))[:3])
+        else:
+            auto, _ = determine_grade(cell)
+            score = float(auto or 0.0)
+            message = "" if score >= points else failure_message(cell)
+        cells.append({"grade_id": grade_id, "score": score, "max_score": points, "passed": score >= points, "message": message})
+
+    report.update(cells=cells, score=float(sum(c["score"] for c in cells)), flags=tamper,
+                  executed=nbformat.writes(nb), elapsed_s=time.perf_counter() - start)
+    report["status"] = run.status if run.status != "ok" else ("tampered" if tamper else "ok")
+    if run.status != "ok":
+        report["flags"] = [run.message] + tamper
+    return report
+
+
+# --- A whole class ------------------------------------------------------------------------------
+
+
+@dataclass
+class Job:
+    student: str
+    notebook: str  # the course notebook (assignment) it is, or the file stem if unknown
+    path: Path
+
+
+def discover(submissions: Path) -> list[Job]:
+    """``<student>/<notebook>.ipynb``, or nbgrader's ``submitted/<student>/<assignment>/<notebook>.ipynb``."""
+    root = submissions / "submitted" if (submissions / "submitted").is_dir() else submissions
+    jobs = []
+    for path in sorted(root.rglob("*.ipynb")):
+        parts = path.relative_to(root).parts
+        if ".ipynb_checkpoints" in parts or len(parts) not in (2, 3):
+            continue
+        notebook = parts[1] if len(parts) == 3 else path.stem
+        jobs.append(Job(student=parts[0], notebook=notebook, path=path))
+    return jobs
+
+
+def _assignment_of(job: Job) -> str | None:
+    if job.notebook in course.assignments():
+        return job.notebook
+    try:  # a renamed file: recognise it by its graded cells
+        from autograder.grade import identify
+
+        return identify(course.read_notebook(job.path), job.path)
+    except course.CourseError:
+        return None
+
+
+def _write(path: Path, text: str) -> None:
+    """Atomic: a reader (or an interrupted run) sees the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    partial.write_text(text)
+    partial.replace(path)
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.@+-]", "_", name) or "_"
+
+
+def _grades_csv(results: dict[tuple[str, str], dict]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["student", "notebook", "score", "max_score", "status", "flags"])
+    for (student, notebook), result in sorted(results.items()):
+        writer.writerow([student, notebook, f"{result['score']:g}", f"{result['max_score']:g}", result["status"], "; ".join(result["flags"])])
+    return out.getvalue()
+
+
+def grade_class(submissions: Path, out: Path, workers: int | None = None, scheduler: str | None = None,
+                force: bool = False, limits: Limits | None = None, progress: bool = True) -> dict[tuple[str, str], dict]:
+    """Grade every submission with Dask; write grades.csv, json/ and feedback/ under ``out``."""
+    from distributed import Client, LocalCluster, as_completed
+    from tqdm.auto import tqdm
+
+    from autograder.feedback import feedback_html
+
+    submissions, out = Path(submissions), Path(out)
+    if not submissions.is_dir():
+        raise course.CourseError(f"{submissions}: not a folder of submissions")
+    limits = limits or Limits()
+    jobs = discover(submissions)
+    for job in jobs:  # key results by the course notebook a file is, whatever its name
+        job.notebook = _assignment_of(job) or job.notebook
+    results: dict[tuple[str, str], dict] = {}
+    pending = []
+    for job in jobs:
+        key = (job.student, job.notebook)
+        stored = out / "json" / _safe(job.student) / f"{_safe(job.notebook)}.json"
+        if stored.exists() and not force:
+            previous = json.loads(stored.read_text())
+            if previous.get("sha256") == hashlib.sha256(job.path.read_bytes()).hexdigest():
+                results[key] = previous
+                continue
+        pending.append(job)
+
+    def record(job: Job, result: dict) -> None:
+        key = (job.student, job.notebook)
+        result = {k: v for k, v in result.items() if k != "executed"}
+        results[key] = result
+        _write(out / "json" / _safe(job.student) / f"{_safe(job.notebook)}.json", json.dumps(result, indent=1))
+        _write(out / "feedback" / _safe(job.student) / f"{_safe(job.notebook)}.html", feedback_html(job.student, result))
+        _write(out / "grades.csv", _grades_csv(results))
+
+    kits: dict[str, Kit] = {}
+    runnable = []
+    for job in pending:
+        assignment = job.notebook if job.notebook in course.assignments() else None
+        if assignment is None:
+            record(job, {"notebook": str(job.path), "assignment": None, "score": 0.0, "max_score": 0.0, "cells": [], "manual": [],
+                         "status": "invalid", "flags": ["not a notebook of this course (unreadable, or its graded cells match none)"],
+                         "sha256": hashlib.sha256(job.path.read_bytes()).hexdigest()})
+            continue
+        if assignment not in kits:
+            kits[assignment] = build_kit(assignment)
+        runnable.append((job, assignment))
+    _write(out / "grades.csv", _grades_csv(results))
+    if not runnable:
+        return results
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler, timeout="30s")
+    else:
+        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
+        client = Client(cluster)
+    try:
+        shared = {name: client.scatter(kit, broadcast=True) for name, kit in kits.items()}
+        futures = {}
+        for job, assignment in runnable:
+            label = f"{job.student}/{job.path.name}"
+            future = client.submit(grade_submission, shared[assignment], job.path.read_bytes(), limits, label, pure=False)
+            futures[future] = job
+        bar = tqdm(total=len(futures), desc="grading", unit="notebook", disable=not progress)
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                result = future.result()
+            except Exception as error:  # the worker itself failed: this submission only
+                result = {"notebook": str(job.path), "assignment": job.notebook, "score": 0.0, "max_score": 0.0, "cells": [],
+                          "manual": [], "status": "error", "flags": [f"grader error: {type(error).__name__}: {error}"[:300]],
+                          "sha256": hashlib.sha256(job.path.read_bytes()).hexdigest()}
+            record(job, result)
+            bar.update()
+        bar.close()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return results

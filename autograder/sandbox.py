@@ -1,0 +1,210 @@
+"""Execute an untrusted notebook in a kernel with limits, checking its integrity before each test cell.
+
+Limits: wall-clock for the whole notebook and per cell, memory (address space), CPU time, file size,
+process count (a pids cgroup where the grader may create one, else RLIMIT_NPROC), output volume.
+The kernel starts in an empty working directory of its own; no gradebook exists on disk while it
+runs (see classgrade.py). Whatever the notebook does, ``execute`` returns a status and leaves no
+process running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpecManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from autograder._guard import REPORT_MIME
+
+PIDS_CGROUP_ROOTS = [Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup")]  # cgroup v1, v2
+
+
+@dataclass
+class Limits:
+    notebook_timeout_s: float = 900.0
+    cell_timeout_s: float = 300.0
+    memory_mb: int = 4096
+    file_size_mb: int = 64
+    max_processes: int = 256
+    max_output_kb: int = 2048  # per cell; beyond it outputs are dropped and the cell is interrupted
+
+
+@dataclass
+class Execution:
+    notebook: nbformat.NotebookNode
+    status: str = "ok"  # ok | timeout | crashed | output_limit
+    message: str = ""
+    executed: set[int] = field(default_factory=set)  # indices of cells that ran to completion
+    findings: dict[int, list[str]] = field(default_factory=dict)  # cell index -> tampering seen before it
+    elapsed_s: float = 0.0
+
+
+class _LimitedClient(NotebookClient):
+    """nbclient with an output budget per cell: a flood of output is dropped, then interrupted."""
+
+    max_output_bytes = 0
+    _used = 0
+    overflowed = False
+
+    def output(self, outs, msg, display_id, cell_index):
+        self._used += len(json.dumps(msg.get("content", {}), default=str))
+        if self._used > self.max_output_bytes:
+            if not self.overflowed:
+                self.overflowed = True
+                outs.append(nbformat.v4.new_output("stream", name="stderr", text="[output limit reached: the rest was dropped]\n"))
+                self.km.interrupt_kernel()
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+    def reset_budget(self):
+        self._used = 0
+
+
+def _kernel_manager(workdir: Path, limits: Limits, cgroup: Path | None, environment_keys: list[str]) -> KernelManager:
+    spec_dir = workdir.parent / "kernelspec" / "course-grader"
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    settings = {
+        "workdir": str(workdir), "memory_mb": limits.memory_mb, "cpu_s": int(limits.notebook_timeout_s * 2) + 10,
+        "file_size_mb": limits.file_size_mb, "max_processes": limits.max_processes, "cgroup": str(cgroup) if cgroup else None,
+        "environment_keys": environment_keys,
+    }
+    argv = [sys.executable, "-m", "autograder._kernel", "--limits", json.dumps(settings), "-f", "{connection_file}"]
+    (spec_dir / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "grader", "language": "python"}))
+    specs = KernelSpecManager(kernel_dirs=[str(spec_dir.parent)], ensure_native_kernel=False)
+    return KernelManager(kernel_name="course-grader", kernel_spec_manager=specs)
+
+
+def _make_pids_cgroup(max_processes: int) -> Path | None:
+    """A fresh pids cgroup capped at max_processes, or None where this process may not make one."""
+    for root in PIDS_CGROUP_ROOTS:
+        if (root / "cgroup.procs").exists() and os.access(root, os.W_OK):
+            group = root / f"course-grader-{os.getpid()}-{secrets.token_hex(4)}"
+            try:
+                group.mkdir()
+                (group / "pids.max").write_text(str(max_processes))
+                return group
+            except OSError:
+                if group.exists():
+                    group.rmdir()
+    return None
+
+
+def _kill_all(cgroup: Path | None, pid: int | None) -> None:
+    """Kill every process the kernel left behind: its cgroup's members and its process group."""
+    if pid:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    if cgroup is None:
+        return
+    for _ in range(50):  # members may still be forking while we kill: repeat until empty
+        members = [int(p) for p in (cgroup / "cgroup.procs").read_text().split()]
+        if not members:
+            break
+        for member in members:
+            try:
+                os.kill(member, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.05)
+    try:
+        cgroup.rmdir()
+    except OSError:
+        pass
+
+
+def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: set[int], environment: dict[str, str]) -> Execution:
+    """Run ``nb`` top to bottom in a sandboxed kernel; ``check_before``: cell indices to guard.
+
+    Cells run in order until one times out, the kernel dies, or the notebook's time is up; the
+    rest are left unexecuted (the caller scores them 0).
+    """
+    result = Execution(notebook=nb)
+    cgroup = _make_pids_cgroup(limits.max_processes)
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="sandbox-") as tmp:
+        workdir = Path(tmp) / "work"
+        workdir.mkdir()
+        config_dir = workdir / ".matplotlib"
+        _copy_font_cache(config_dir)
+        kernel_env = {**os.environ, **environment, "HOME": str(workdir), "MPLCONFIGDIR": str(config_dir), "IPYTHONDIR": str(workdir / ".ipython")}
+        km = _kernel_manager(workdir, limits, cgroup, sorted(environment))
+        client = _LimitedClient(nb, km=km, timeout=int(limits.cell_timeout_s), allow_errors=True,
+                                interrupt_on_timeout=False, kernel_name="course-grader",
+                                resources={"metadata": {"path": str(workdir)}})
+        client.max_output_bytes = limits.max_output_kb * 1024
+        kernel_pid = None
+        try:
+            with client.setup_kernel(cwd=str(workdir), env=kernel_env):
+                provisioner = getattr(km, "provisioner", None)
+                kernel_pid = getattr(getattr(provisioner, "process", None), "pid", None)
+                for index, cell in enumerate(nb.cells):
+                    if cell.cell_type != "code":
+                        continue
+                    remaining = limits.notebook_timeout_s - (time.monotonic() - start)
+                    if remaining <= 0:
+                        result.status, result.message = "timeout", f"the notebook ran out of its {limits.notebook_timeout_s:.0f} s"
+                        break
+                    client.timeout = max(1, int(min(limits.cell_timeout_s, remaining)))
+                    if index in check_before:
+                        result.findings[index] = _guard_report(client, index)
+                    client.reset_budget()
+                    client.execute_cell(cell, index)
+                    if client.overflowed:
+                        result.status, result.message = "output_limit", f"cell {index} printed more than {limits.max_output_kb} KB"
+                        client.overflowed = False
+                    result.executed.add(index)
+        except CellTimeoutError:
+            result.status, result.message = "timeout", f"cell {index} did not finish within {client.timeout} s"
+        except DeadKernelError:
+            result.status, result.message = "crashed", f"the kernel died in cell {index} (exit, crash, or memory limit of {limits.memory_mb} MB)"
+        except Exception as error:  # kernel failed to start or talk: this submission only
+            result.status, result.message = "crashed", f"{type(error).__name__}: {error}"[:300]
+        finally:
+            _kill_all(cgroup, kernel_pid)
+    result.elapsed_s = time.monotonic() - start
+    return result
+
+
+def _copy_font_cache(config_dir: Path) -> None:
+    """Give the kernel a private matplotlib folder seeded with the grader's font cache (saves seconds)."""
+    config_dir.mkdir()
+    try:
+        import matplotlib
+
+        for cached in Path(matplotlib.get_cachedir()).glob("fontlist-*.json"):
+            shutil.copyfile(cached, config_dir / cached.name)
+    except Exception:  # no cache yet: matplotlib builds one in the kernel
+        pass
+
+
+def _guard_report(client: NotebookClient, index: int) -> list[str]:
+    """Ask the in-kernel guard for tampering findings; a missing or forged report is itself one."""
+    nonce = secrets.token_hex(8)
+    probe = nbformat.v4.new_code_cell(f"__import__('autograder._guard', fromlist=['check']).check({nonce!r})")
+    try:
+        client.execute_cell(probe, index, store_history=False)
+    except CellTimeoutError:
+        return ["the integrity check did not answer (the kernel is busy or blocked)"]
+    for output in probe.outputs:
+        report = output.get("data", {}).get(REPORT_MIME)
+        if report is not None and report.get("nonce") == nonce:
+            return list(report.get("findings", []))
+    return ["the integrity check was silenced or forged (display or import machinery replaced)"]
+
+
+def as_dict(limits: Limits) -> dict:
+    return asdict(limits)
