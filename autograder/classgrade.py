@@ -17,12 +17,14 @@ checksums), so workers need neither the solutions nor a shared file system.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
 import os
 import re
 import shutil
+import socket
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -158,7 +160,8 @@ def grade_submission(kit: Kit, payload: bytes, limits: Limits | None = None, lab
     report = {"notebook": label, "assignment": kit.assignment, "score": 0.0,
               "max_score": float(sum(c["points"] for c in kit.graded_cells if c["autograded"])),
               "cells": [], "manual": [{"grade_id": c["grade_id"], "max_score": c["points"]} for c in kit.graded_cells if not c["autograded"]],
-              "status": "ok", "flags": [], "sha256": hashlib.sha256(payload).hexdigest(), "execution_s": 0.0, "executed": None}
+              "status": "ok", "flags": [], "sha256": hashlib.sha256(payload).hexdigest(), "execution_s": 0.0, "executed": None,
+              "grader": f"{socket.gethostname()}:{os.getpid()}"}
     try:
         nb = nbformat.reads(payload.decode("utf-8"), as_version=4)
         nbformat.validate(nb)
@@ -319,6 +322,9 @@ def grade_class(submissions: Path, out: Path, workers: int | None = None, schedu
     if not runnable:
         return results
 
+    if limits.threads is None and not scheduler:
+        cores = os.cpu_count() or 1
+        limits = dataclasses.replace(limits, threads=max(1, cores // (workers or cores)))
     cluster = None
     if scheduler:
         client = Client(scheduler, timeout="30s")

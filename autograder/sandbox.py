@@ -39,6 +39,7 @@ class Limits:
     file_size_mb: int = 64
     max_processes: int = 256
     max_output_kb: int = 2048  # per cell; beyond it outputs are dropped and the cell is interrupted
+    threads: int | None = None  # BLAS/OpenMP threads per kernel (grade-class: cores / workers)
 
 
 @dataclass
@@ -141,6 +142,8 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: set[int], e
         config_dir = workdir / ".matplotlib"
         _copy_font_cache(config_dir)
         kernel_env = {**os.environ, **environment, "HOME": str(workdir), "MPLCONFIGDIR": str(config_dir), "IPYTHONDIR": str(workdir / ".ipython")}
+        if limits.threads:  # parallel kernels must not each spawn one BLAS thread per core
+            kernel_env.update({name: str(limits.threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
         km = _kernel_manager(workdir, limits, cgroup, sorted(environment))
         client = _LimitedClient(nb, km=km, timeout=int(limits.cell_timeout_s), allow_errors=True,
                                 interrupt_on_timeout=False, kernel_name="course-grader",

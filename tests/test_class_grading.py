@@ -1,0 +1,168 @@
+"""grade-class: a corpus of adversarial and faulty submissions, resumable outputs, feedback that
+leaks nothing, and grading through a real Dask scheduler with two worker processes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from grading_corpus import CASES, NOTEBOOK
+
+from autograder import course, sandbox
+from autograder.classgrade import grade_class
+from autograder.sandbox import Limits
+
+LIMITS = Limits(notebook_timeout_s=120, cell_timeout_s=12, memory_mb=2048, max_processes=64, max_output_kb=512)
+
+
+def _process_cap_available() -> bool:
+    """The fork-bomb case only runs where a process cap really applies (never as root without cgroups)."""
+    return os.getuid() != 0 or any((root / "cgroup.procs").exists() and os.access(root, os.W_OK) for root in sandbox.PIDS_CGROUP_ROOTS)
+
+
+def _write_corpus(folder: Path) -> list:
+    cases = [case for case in CASES if not case.needs_process_cap or _process_cap_available()]
+    for case in cases:
+        built = case.build()
+        payload = built if isinstance(built, bytes) else nbformat.writes(built).encode()
+        (folder / case.name).mkdir(parents=True)
+        (folder / case.name / f"{NOTEBOOK}.ipynb").write_bytes(payload)
+    return cases
+
+
+def _kernels_left() -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and b"autograder._kernel" in (entry / "cmdline").read_bytes():
+                found.append(entry.name)
+        except OSError:
+            pass
+    return found
+
+
+@pytest.fixture(scope="module")
+def corpus_run(tmp_path_factory):
+    submissions = tmp_path_factory.mktemp("submissions")
+    out = tmp_path_factory.mktemp("results")
+    cases = _write_corpus(submissions)
+    start = time.perf_counter()
+    results = grade_class(submissions, out, workers=2, limits=LIMITS, progress=False)
+    return cases, results, out, time.perf_counter() - start
+
+
+def test_corpus_has_at_least_twenty_cases():
+    assert len(CASES) >= 20
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_each_submission_gets_its_expected_outcome(corpus_run, case):
+    cases, results, _, _ = corpus_run
+    if case not in cases:
+        pytest.skip("no process cap available here (root without a writable pids cgroup)")
+    result = results[(case.name, NOTEBOOK)]
+    flags = " | ".join(result["flags"])
+    assert result["status"] == case.status, f"{case.name}: status {result['status']} ({flags})"
+    if case.flag:
+        assert case.flag in flags, f"{case.name}: expected a flag containing {case.flag!r}, got {flags!r}"
+    full = result["score"] == result["max_score"] > 0
+    expected = {"full": full, "zero": result["score"] == 0, "partial": 0 < result["score"] < result["max_score"]}[case.score]
+    assert expected, f"{case.name}: score {result['score']}/{result['max_score']}, expected {case.score}"
+
+
+def test_no_kernel_or_child_process_is_left_behind(corpus_run):
+    assert _kernels_left() == []
+
+
+def test_outputs_are_complete_and_feedback_leaks_no_hidden_test(corpus_run):
+    cases, results, out, _ = corpus_run
+    rows = list(csv.DictReader((out / "grades.csv").open()))
+    assert {(r["student"], r["notebook"]) for r in rows} == {(c.name, NOTEBOOK) for c in cases}
+    assert set(rows[0]) == {"student", "notebook", "score", "max_score", "status", "flags"}
+    solution = nbformat.read(course.solution_path(NOTEBOOK), as_version=4)
+    hidden = {line.strip() for cell in solution.cells for block in re.findall(r"BEGIN HIDDEN TESTS(.*?)END HIDDEN TESTS", cell.source, re.S)
+              for line in block.splitlines() if len(line.strip()) > 12}
+    assert hidden
+    for case in cases:
+        page = (out / "feedback" / case.name / f"{NOTEBOOK}.html").read_text()
+        report = json.loads((out / "json" / case.name / f"{NOTEBOOK}.json").read_text())
+        assert {"notebook", "score", "max_score", "cells", "status", "flags"} <= set(report)
+        for line in hidden:
+            assert line not in page and line not in json.dumps(report), f"{case.name}: hidden test leaked: {line}"
+
+
+def test_interrupted_or_repeated_runs_lose_nothing(tmp_path):
+    submissions, out = tmp_path / "subs", tmp_path / "out"
+    for student in ("ann", "ben"):
+        (submissions / student).mkdir(parents=True)
+        (submissions / student / f"{NOTEBOOK}.ipynb").write_bytes(course.released_path(NOTEBOOK).read_bytes())
+    grade_class(submissions, out, workers=1, limits=LIMITS, progress=False)
+    stamp = (out / "json" / "ann" / f"{NOTEBOOK}.json").stat().st_mtime_ns
+    start = time.perf_counter()
+    results = grade_class(submissions, out, workers=1, limits=LIMITS, progress=False)
+    assert time.perf_counter() - start < 5, "a rerun must skip notebooks already graded"
+    assert (out / "json" / "ann" / f"{NOTEBOOK}.json").stat().st_mtime_ns == stamp
+    assert len(results) == 2
+    (submissions / "ben" / f"{NOTEBOOK}.ipynb").write_bytes(course.solution_path(NOTEBOOK).read_bytes())
+    results = grade_class(submissions, out, workers=1, limits=LIMITS, progress=False)
+    assert results[("ben", NOTEBOOK)]["score"] == results[("ben", NOTEBOOK)]["max_score"], "a changed submission is regraded"
+    grade_class(submissions, out, workers=1, limits=LIMITS, progress=False, force=True)
+    assert (out / "json" / "ann" / f"{NOTEBOOK}.json").stat().st_mtime_ns != stamp, "--force regrades everything"
+    assert not list(out.rglob("*.part")), "partial files left behind"
+
+
+def test_nbgrader_submitted_layout_is_accepted(tmp_path):
+    target = tmp_path / "course" / "submitted" / "zoe" / NOTEBOOK
+    target.mkdir(parents=True)
+    (target / f"{NOTEBOOK}.ipynb").write_bytes(course.released_path(NOTEBOOK).read_bytes())
+    results = grade_class(tmp_path / "course", tmp_path / "out", workers=1, limits=LIMITS, progress=False)
+    assert list(results) == [("zoe", NOTEBOOK)] and results[("zoe", NOTEBOOK)]["status"] == "ok"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_grades_through_an_external_scheduler_and_two_worker_processes(tmp_path):
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                  "--dashboard-address", ":0", "--no-show"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1", "--nworkers", "1",
+                                 "--dashboard-address", ":0", "--name", f"w{i}"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for i in range(2)]
+    try:
+        from distributed import Client
+
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(2, timeout=60)
+            worker_pids = set(client.run(os.getpid).values())
+        submissions = tmp_path / "subs"
+        for student, source in (("amy", course.solution_path(NOTEBOOK)), ("bo", course.released_path(NOTEBOOK)), ("cy", course.solution_path(NOTEBOOK))):
+            (submissions / student).mkdir(parents=True)
+            (submissions / student / f"{NOTEBOOK}.ipynb").write_bytes(source.read_bytes())
+        results = grade_class(submissions, tmp_path / "out", scheduler=address, limits=LIMITS, progress=False)
+        assert results[("amy", NOTEBOOK)]["score"] == results[("amy", NOTEBOOK)]["max_score"]
+        assert results[("bo", NOTEBOOK)]["score"] == 0
+        graded_by = {int(result["grader"].rsplit(":", 1)[1]) for result in results.values()}
+        assert len(worker_pids) == 2 and graded_by <= worker_pids, f"graded by {graded_by}, workers {worker_pids}"
+    finally:
+        for process in [*workers, scheduler]:
+            process.terminate()
+        for process in [*workers, scheduler]:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
