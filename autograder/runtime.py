@@ -52,6 +52,19 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
+def limit_threads(n: int = 1) -> None:
+    """Use ``n`` CPU threads for NumPy's BLAS and (if imported) torch.
+
+    Small arrays run faster on one thread (no hand-off between threads), and timing comparisons
+    are only fair at equal thread counts.
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=n)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(n)
+
+
 def pick_device(prefer: str | None = None):
     """The torch device training cells use: ``cuda`` when available, else ``cpu``.
 

@@ -9,6 +9,7 @@ process running.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import secrets
@@ -21,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
-from jupyter_client import KernelManager
+from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -57,15 +58,15 @@ class _LimitedClient(NotebookClient):
 
     max_output_bytes = 0
     _used = 0
-    overflowed = False
+    overflowed_cell: int | None = None
 
     def output(self, outs, msg, display_id, cell_index):
         self._used += len(json.dumps(msg.get("content", {}), default=str))
         if self._used > self.max_output_bytes:
-            if not self.overflowed:
-                self.overflowed = True
+            if self.overflowed_cell is None:
+                self.overflowed_cell = cell_index
                 outs.append(nbformat.v4.new_output("stream", name="stderr", text="[output limit reached: the rest was dropped]\n"))
-                self.km.interrupt_kernel()
+                asyncio.ensure_future(self.km.interrupt_kernel())  # called from inside the client's event loop
             return None
         return super().output(outs, msg, display_id, cell_index)
 
@@ -73,7 +74,7 @@ class _LimitedClient(NotebookClient):
         self._used = 0
 
 
-def _kernel_manager(workdir: Path, limits: Limits, cgroup: Path | None, environment_keys: list[str]) -> KernelManager:
+def _kernel_manager(workdir: Path, limits: Limits, cgroup: Path | None, environment_keys: list[str]) -> AsyncKernelManager:
     spec_dir = workdir.parent / "kernelspec" / "course-grader"
     spec_dir.mkdir(parents=True, exist_ok=True)
     settings = {
@@ -84,7 +85,7 @@ def _kernel_manager(workdir: Path, limits: Limits, cgroup: Path | None, environm
     argv = [sys.executable, "-m", "autograder._kernel", "--limits", json.dumps(settings), "-f", "{connection_file}"]
     (spec_dir / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "grader", "language": "python"}))
     specs = KernelSpecManager(kernel_dirs=[str(spec_dir.parent)], ensure_native_kernel=False)
-    return KernelManager(kernel_name="course-grader", kernel_spec_manager=specs)
+    return AsyncKernelManager(kernel_name="course-grader", kernel_spec_manager=specs)
 
 
 def _make_pids_cgroup(max_processes: int) -> Path | None:
@@ -162,13 +163,11 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: set[int], e
                         result.status, result.message = "timeout", f"the notebook ran out of its {limits.notebook_timeout_s:.0f} s"
                         break
                     client.timeout = max(1, int(min(limits.cell_timeout_s, remaining)))
+                    client.reset_budget()
                     if index in check_before:
                         result.findings[index] = _guard_report(client, index)
-                    client.reset_budget()
+                        client.reset_budget()
                     client.execute_cell(cell, index)
-                    if client.overflowed:
-                        result.status, result.message = "output_limit", f"cell {index} printed more than {limits.max_output_kb} KB"
-                        client.overflowed = False
                     result.executed.add(index)
         except CellTimeoutError:
             result.status, result.message = "timeout", f"cell {index} did not finish within {client.timeout} s"
@@ -178,6 +177,9 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: set[int], e
             result.status, result.message = "crashed", f"{type(error).__name__}: {error}"[:300]
         finally:
             _kill_all(cgroup, kernel_pid)
+            if client.overflowed_cell is not None and result.status == "ok":
+                result.status = "output_limit"
+                result.message = f"cell {client.overflowed_cell} printed more than {limits.max_output_kb} KB (the rest was dropped)"
     result.elapsed_s = time.monotonic() - start
     return result
 
@@ -201,7 +203,7 @@ def _guard_report(client: NotebookClient, index: int) -> list[str]:
     try:
         client.execute_cell(probe, index, store_history=False)
     except CellTimeoutError:
-        return ["the integrity check did not answer (the kernel is busy or blocked)"]
+        return []  # a blocked kernel, not tampering: the next cell times out and says so
     for output in probe.outputs:
         report = output.get("data", {}).get(REPORT_MIME)
         if report is not None and report.get("nonce") == nonce:
