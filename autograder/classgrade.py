@@ -109,13 +109,18 @@ def _restore_tests(nb: nbformat.NotebookNode, kit: Kit) -> nbformat.NotebookNode
         OverwriteKernelspec,
     )
 
+    known = {c["grade_id"] for c in kit.graded_cells}
+    for cell in nb.cells:  # a renamed grade cell would crash nbgrader (KeyError): make it plain code
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and meta.get("grade_id") not in known:
+            del cell.metadata["nbgrader"]
     with tempfile.TemporaryDirectory(prefix="gb-") as tmp:
         path = Path(tmp) / "gradebook.db"
         path.write_bytes(kit.gradebook)
         resources = {"nbgrader": {"notebook": kit.assignment, "assignment": kit.assignment, "db_url": f"sqlite:///{path}"}}
         for preprocessor in (ClearOutput(), DeduplicateIds(), OverwriteKernelspec(), OverwriteCells(add_missing_cells=True), CheckCellMetadata()):
             nb, resources = preprocessor.preprocess(nb, resources)
-    return nb
+    return nbformat.from_dict(nb)  # cells nbgrader re-added are plain dicts inside
 
 
 _WARNING = re.compile(r"(\w*(?:Warning|Error)): (.*)")

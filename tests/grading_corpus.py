@@ -93,7 +93,8 @@ CASES = [
     # Faking the checks the tests rely on.
     Case("patch_numpy_allclose", _stubbed_with("np.allclose = lambda *a, **k: True"), "tampered", "zero", "numpy.allclose was replaced"),
     Case("patch_numpy_array_equal", _stubbed_with("np.array_equal = lambda *a, **k: True"), "tampered", "zero", "numpy.array_equal was replaced"),
-    Case("patch_builtin_isinstance", _stubbed_with("import builtins\nbuiltins.isinstance = lambda *a: True"), "tampered", "zero", "builtins.isinstance was replaced"),
+    Case("patch_math_isclose", _stubbed_with("import math\nmath.isclose = lambda *a, **k: True"), "tampered", "zero", "math.isclose was replaced"),
+    Case("patch_builtin_all", _stubbed_with("import builtins\nbuiltins.all = lambda iterable: True"), "tampered", "zero", "builtins.all was replaced"),
     Case("replace_display_hook", _prepend_to_first_exercise("get_ipython().displayhook = lambda *a: None"), "tampered", "zero", "display hook was changed"),
     Case("input_transformer_blanks_cells", _stubbed_with("get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])"), "tampered", "zero", "integrity check was silenced"),
     Case("ast_transformer", _stubbed_with("import ast\nget_ipython().ast_transformers.append(ast.NodeTransformer())"), "tampered", "zero", "AST transformers was changed"),

@@ -21,7 +21,7 @@ from autograder import course, sandbox
 from autograder.classgrade import grade_class
 from autograder.sandbox import Limits
 
-LIMITS = Limits(notebook_timeout_s=120, cell_timeout_s=12, memory_mb=2048, max_processes=64, max_output_kb=512)
+LIMITS = Limits(notebook_timeout_s=180, cell_timeout_s=20, memory_mb=2048, max_processes=64, max_output_kb=512)
 
 
 def _process_cap_available() -> bool:
@@ -39,11 +39,13 @@ def _write_corpus(folder: Path) -> list:
     return cases
 
 
-def _kernels_left() -> list[str]:
+def _kernels_left(marker: str) -> list[str]:
+    """Grading kernels still running whose command line names this test's temporary folder."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and b"autograder._kernel" in (entry / "cmdline").read_bytes():
+            cmdline = (entry / "cmdline").read_bytes() if entry.name.isdigit() else b""
+            if b"autograder._kernel" in cmdline and marker.encode() in cmdline:
                 found.append(entry.name)
         except OSError:
             pass
@@ -54,10 +56,16 @@ def _kernels_left() -> list[str]:
 def corpus_run(tmp_path_factory):
     submissions = tmp_path_factory.mktemp("submissions")
     out = tmp_path_factory.mktemp("results")
+    scratch = tmp_path_factory.mktemp("scratch")  # the workers' TMPDIR: names this run's kernels
     cases = _write_corpus(submissions)
-    start = time.perf_counter()
-    results = grade_class(submissions, out, workers=2, limits=LIMITS, progress=False)
-    return cases, results, out, time.perf_counter() - start
+    saved = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(scratch)
+    try:
+        start = time.perf_counter()
+        results = grade_class(submissions, out, workers=2, limits=LIMITS, progress=False)
+    finally:
+        os.environ.pop("TMPDIR") if saved is None else os.environ.__setitem__("TMPDIR", saved)
+    return cases, results, out, time.perf_counter() - start, str(scratch)
 
 
 def test_corpus_has_at_least_twenty_cases():
@@ -66,7 +74,7 @@ def test_corpus_has_at_least_twenty_cases():
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_each_submission_gets_its_expected_outcome(corpus_run, case):
-    cases, results, _, _ = corpus_run
+    cases, results, *_ = corpus_run
     if case not in cases:
         pytest.skip("no process cap available here (root without a writable pids cgroup)")
     result = results[(case.name, NOTEBOOK)]
@@ -80,11 +88,12 @@ def test_each_submission_gets_its_expected_outcome(corpus_run, case):
 
 
 def test_no_kernel_or_child_process_is_left_behind(corpus_run):
-    assert _kernels_left() == []
+    *_, scratch = corpus_run
+    assert _kernels_left(scratch) == []
 
 
 def test_outputs_are_complete_and_feedback_leaks_no_hidden_test(corpus_run):
-    cases, results, out, _ = corpus_run
+    cases, results, out, *_ = corpus_run
     rows = list(csv.DictReader((out / "grades.csv").open()))
     assert {(r["student"], r["notebook"]) for r in rows} == {(c.name, NOTEBOOK) for c in cases}
     assert set(rows[0]) == {"student", "notebook", "score", "max_score", "status", "flags"}
