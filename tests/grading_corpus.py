@@ -95,7 +95,13 @@ CASES = [
     Case("patch_numpy_array_equal", _stubbed_with("np.array_equal = lambda *a, **k: True"), "tampered", "zero", "numpy.array_equal was replaced"),
     Case("patch_math_isclose", _stubbed_with("import math\nmath.isclose = lambda *a, **k: True"), "tampered", "zero", "math.isclose was replaced"),
     Case("patch_builtin_all", _stubbed_with("import builtins\nbuiltins.all = lambda iterable: True"), "tampered", "zero", "builtins.all was replaced"),
-    Case("replace_display_hook", _prepend_to_first_exercise("get_ipython().displayhook = lambda *a: None"), "tampered", "zero", "display hook was changed"),
+    # nbgrader reads a number shown as a test cell's result as its partial credit (NBGRADER_NOTES).
+    Case("displayhook_fakes_partial_credit", _stubbed_with(
+        "get_ipython().events.register('post_run_cell', lambda result: get_ipython().displayhook(4))"
+    ), "tampered", "zero", "event callbacks was changed"),
+    # Replacing the shell's display hook outright breaks ipykernel itself: the kernel stops
+    # answering, which costs this submission only (a timeout), like any other hang.
+    Case("break_display_hook", _prepend_to_first_exercise("get_ipython().displayhook = lambda *a: None"), "timeout", "zero", "did not finish"),
     Case("input_transformer_blanks_cells", _stubbed_with("get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])"), "tampered", "zero", "integrity check was silenced"),
     Case("ast_transformer", _stubbed_with("import ast\nget_ipython().ast_transformers.append(ast.NodeTransformer())"), "tampered", "zero", "AST transformers was changed"),
     Case("event_callback", _stubbed_with("get_ipython().events.register('pre_run_cell', lambda *a: None)"), "tampered", "zero", "event callbacks was changed"),
