@@ -14,7 +14,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError
 from wrong_implementations import load
 
 from autograder import course
-from autograder.runtime import FAST_ENV
+from autograder.classgrade import GRADER_ENVIRONMENT
 
 MIN_WRONG_PER_EXERCISE = 3
 
@@ -30,7 +30,8 @@ def _fails(client, source, index):
 
 
 def test_hidden_tests_fail_wrong_implementations(notebook, monkeypatch):
-    monkeypatch.setenv(FAST_ENV, "1")
+    for key, value in GRADER_ENVIRONMENT.items():  # the environment grading uses
+        monkeypatch.setenv(key, value)
     nb = nbformat.read(course.solution_path(notebook), as_version=4)
     autograded = {c["grade_id"] for c in course.graded_cells(nb) if c["autograded"]}
     wrongs = load(notebook)
