@@ -1,10 +1,13 @@
 """Start an IPython kernel for grading, inside limits (used as the grading kernel's argv).
 
-    python -m autograder._kernel --limits JSON -f CONNECTION_FILE
+    python -m autograder._kernel [--zygote ADDRESS] --limits JSON -f CONNECTION_FILE
 
-Order matters: its own process group, resource limits, the process cap (a pids cgroup when the
-grader could make one, else RLIMIT_NPROC), then the integrity guard, then ipykernel. Submitted code
-runs only after all of them.
+With ``--zygote`` this process is only a proxy: a warm zygote (``zygote.py``) forks the kernel,
+this process forwards interrupts to it and exits with it (or starts the kernel itself if the
+zygote is unreachable). Either way ``start`` sets the kernel up, and order matters: its own
+process group, resource limits, the process cap (a pids cgroup when the grader could make one,
+else RLIMIT_NPROC), then the integrity guard, then ipykernel. Submitted code runs only after all
+of them.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import json
 import os
 import resource
+import signal
+import socket
 import sys
 
 
@@ -20,11 +25,8 @@ def _limit(kind: int, value: int | None) -> None:
         resource.setrlimit(kind, (value, value))
 
 
-def main(argv: list[str]) -> None:
-    limits = json.loads(argv[argv.index("--limits") + 1])
-    connection_file = argv[argv.index("-f") + 1]
-    workdir = limits["workdir"]
-    os.chdir(workdir)
+def start(limits: dict, connection_file: str) -> None:
+    os.chdir(limits["workdir"])
     try:
         os.setsid()  # its own session and process group: the grader can kill everything it started
     except PermissionError:  # already a session leader
@@ -45,10 +47,52 @@ def main(argv: list[str]) -> None:
     from autograder import _guard
 
     _guard.install(limits["environment_keys"])
-    from ipykernel.kernelapp import launch_new_instance
+    from ipykernel.kernelapp import IPKernelApp
+    from traitlets.config import Config
 
-    sys.argv = [sys.argv[0], "-f", connection_file, "--HistoryManager.enabled=False", "--IPKernelApp.log_level=ERROR"]
-    launch_new_instance()
+    config = Config()
+    if not limits.get("figures", True):  # figures are made and closed as usual but never drawn to PNG
+        config.InlineBackend.figure_formats = set()
+    argv = ["-f", connection_file, "--HistoryManager.enabled=False", "--IPKernelApp.log_level=ERROR"]
+    IPKernelApp.launch_instance(argv=argv, config=config)
+
+
+def _via_zygote(address: str, limits: dict, connection_file: str) -> int | None:
+    """Ask the zygote for a kernel and stay its stand-in; None if the zygote cannot be reached."""
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect("\0" + address)
+        request = {"settings": limits, "connection_file": os.path.abspath(connection_file), "env": dict(os.environ),
+                   "pid_file": os.path.join(os.path.dirname(limits["workdir"]), "kernel.pid")}
+        conn.sendall((json.dumps(request) + "\n").encode())
+        replies = conn.makefile("r")
+        first = replies.readline()
+    except OSError:
+        return None
+    if not first:
+        return None
+    kernel = json.loads(first)["pid"]
+
+    def forward(signum, _frame):
+        try:
+            os.kill(kernel, signum)
+        except ProcessLookupError:
+            pass
+
+    signal.signal(signal.SIGINT, forward)  # jupyter_client interrupts by signalling this process
+    signal.signal(signal.SIGTERM, forward)
+    line = replies.readline()  # blocks until the kernel ends (or the zygote dies: empty line)
+    return json.loads(line)["exit"] if line else 1
+
+
+def main(argv: list[str]) -> None:
+    limits = json.loads(argv[argv.index("--limits") + 1])
+    connection_file = argv[argv.index("-f") + 1]
+    if "--zygote" in argv:
+        code = _via_zygote(argv[argv.index("--zygote") + 1], limits, connection_file)
+        if code is not None:
+            sys.exit(code if code >= 0 else 128 - code)
+    start(limits, connection_file)
 
 
 if __name__ == "__main__":

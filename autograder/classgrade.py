@@ -32,7 +32,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import course
+from autograder import course, zygote
 from autograder.runtime import FAST_ENV
 from autograder.sandbox import Limits, execute
 
@@ -49,6 +49,7 @@ class Kit:
     source_checksums: dict[str, str]  # the same for the instructor's version (hidden tests included)
     graded_cells: list[dict]  # course.graded_cells of the solution: grade_id, points, autograded
     files: dict[str, bytes] = field(default_factory=dict)  # other files of the notebook folder
+    preload: tuple[str, ...] = ()  # modules the setup cell imports: the kernel zygote loads them once
 
 
 def build_kit(name: str) -> Kit:
@@ -74,7 +75,7 @@ def build_kit(name: str) -> Kit:
     files = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file() and p.suffix != ".ipynb"}
     solution = course.read_notebook(course.solution_path(name))
     source = {c.metadata.nbgrader["grade_id"]: compute_checksum(c) for c in solution.cells if c.metadata.get("nbgrader", {}).get("grade_id") in checksums}
-    return Kit(name, gradebook, checksums, source, course.graded_cells(solution), files)
+    return Kit(name, gradebook, checksums, source, course.graded_cells(solution), files, zygote.setup_imports(solution))
 
 
 def _static_flags(nb: nbformat.NotebookNode, kit: Kit) -> dict[str, list[str]]:
@@ -184,7 +185,8 @@ def grade_submission(kit: Kit, payload: bytes, limits: Limits | None = None, lab
     nb = _restore_tests(nb, kit)
     tests = {i: c.metadata.nbgrader["grade_id"] for i, c in enumerate(nb.cells) if _is_test(c)}
     first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), None)
-    run = execute(nb, limits, check_before=set(tests) | ({first_code} if first_code is not None else set()), environment=GRADER_ENVIRONMENT)
+    run = execute(nb, limits, check_before=set(tests) | ({first_code} if first_code is not None else set()),
+                  environment=GRADER_ENVIRONMENT, preload=kit.preload)
     report["execution_s"] = run.elapsed_s
 
     tamper: list[str] = []

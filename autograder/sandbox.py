@@ -13,7 +13,6 @@ import asyncio
 import json
 import os
 import secrets
-import shutil
 import signal
 import sys
 import tempfile
@@ -27,6 +26,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from autograder import zygote
 from autograder._guard import REPORT_MIME
 
 PIDS_CGROUP_ROOTS = [Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup")]  # cgroup v1, v2
@@ -41,6 +41,9 @@ class Limits:
     max_processes: int = 256
     max_output_kb: int = 2048  # per cell; beyond it outputs are dropped and the cell is interrupted
     threads: int | None = None  # BLAS/OpenMP threads per kernel (grade-class: cores / workers)
+    # Draw plots as PNG outputs? Figures are still made and closed as usual; only the drawing, which
+    # no grade depends on, is skipped (about half of notebook 01's grading time).
+    figures: bool = False
 
 
 @dataclass
@@ -74,15 +77,18 @@ class _LimitedClient(NotebookClient):
         self._used = 0
 
 
-def _kernel_manager(workdir: Path, limits: Limits, cgroup: Path | None, environment_keys: list[str]) -> AsyncKernelManager:
+def _kernel_manager(workdir: Path, limits: Limits, cgroup: Path | None, environment_keys: list[str],
+                    zygote_address: str | None) -> AsyncKernelManager:
     spec_dir = workdir.parent / "kernelspec" / "course-grader"
     spec_dir.mkdir(parents=True, exist_ok=True)
     settings = {
         "workdir": str(workdir), "memory_mb": limits.memory_mb, "cpu_s": int(limits.notebook_timeout_s * 2) + 10,
         "file_size_mb": limits.file_size_mb, "max_processes": limits.max_processes, "cgroup": str(cgroup) if cgroup else None,
-        "environment_keys": environment_keys,
+        "environment_keys": environment_keys, "figures": limits.figures,
     }
     argv = [sys.executable, "-m", "autograder._kernel", "--limits", json.dumps(settings), "-f", "{connection_file}"]
+    if zygote_address:
+        argv[3:3] = ["--zygote", zygote_address]
     (spec_dir / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "grader", "language": "python"}))
     specs = KernelSpecManager(kernel_dirs=[str(spec_dir.parent)], ensure_native_kernel=False)
     return AsyncKernelManager(kernel_name="course-grader", kernel_spec_manager=specs)
@@ -103,9 +109,9 @@ def _make_pids_cgroup(max_processes: int) -> Path | None:
     return None
 
 
-def _kill_all(cgroup: Path | None, pid: int | None) -> None:
+def _kill_all(cgroup: Path | None, pids: list[int]) -> None:
     """Kill every process the kernel left behind: its cgroup's members and its process group."""
-    if pid:
+    for pid in pids:  # the launched process and, when a zygote forked the kernel, the kernel
         try:
             os.killpg(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -128,9 +134,12 @@ def _kill_all(cgroup: Path | None, pid: int | None) -> None:
         pass
 
 
-def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: set[int], environment: dict[str, str]) -> Execution:
+def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: set[int], environment: dict[str, str],
+            preload: tuple[str, ...] = ()) -> Execution:
     """Run ``nb`` top to bottom in a sandboxed kernel; ``check_before``: cell indices to guard.
 
+    ``preload``: modules the kernel will import (its setup cell's); a zygote of this process with
+    them already imported forks the kernel (see zygote.py), saving seconds per notebook.
     Cells run in order until one times out, the kernel dies, or the notebook's time is up; the
     rest are left unexecuted (the caller scores them 0).
     """
@@ -141,11 +150,13 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: set[int], e
         workdir = Path(tmp) / "work"
         workdir.mkdir()
         config_dir = workdir / ".matplotlib"
-        _copy_font_cache(config_dir)
-        kernel_env = {**os.environ, **environment, "HOME": str(workdir), "MPLCONFIGDIR": str(config_dir), "IPYTHONDIR": str(workdir / ".ipython")}
+        zygote.copy_font_cache(config_dir)
+        base_env = {**os.environ, **environment}
         if limits.threads:  # parallel kernels must not each spawn one BLAS thread per core
-            kernel_env.update({name: str(limits.threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
-        km = _kernel_manager(workdir, limits, cgroup, sorted(environment))
+            base_env.update({name: str(limits.threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+        kernel_env = {**base_env, "HOME": str(workdir), "MPLCONFIGDIR": str(config_dir), "IPYTHONDIR": str(workdir / ".ipython")}
+        warm = zygote.shared(preload, base_env)
+        km = _kernel_manager(workdir, limits, cgroup, sorted(environment), warm.address[1:] if warm else None)
         client = _LimitedClient(nb, km=km, timeout=int(limits.cell_timeout_s), allow_errors=True,
                                 interrupt_on_timeout=False, kernel_name="course-grader",
                                 resources={"metadata": {"path": str(workdir)}})
@@ -176,24 +187,13 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: set[int], e
         except Exception as error:  # kernel failed to start or talk: this submission only
             result.status, result.message = "crashed", f"{type(error).__name__}: {error}"[:300]
         finally:
-            _kill_all(cgroup, kernel_pid)
+            forked = Path(tmp) / "kernel.pid"  # written by the zygote when it forked the kernel
+            _kill_all(cgroup, [kernel_pid] + ([int(forked.read_text())] if forked.exists() else []))
             if client.overflowed_cell is not None and result.status == "ok":
                 result.status = "output_limit"
                 result.message = f"cell {client.overflowed_cell} printed more than {limits.max_output_kb} KB (the rest was dropped)"
     result.elapsed_s = time.monotonic() - start
     return result
-
-
-def _copy_font_cache(config_dir: Path) -> None:
-    """Give the kernel a private matplotlib folder seeded with the grader's font cache (saves seconds)."""
-    config_dir.mkdir()
-    try:
-        import matplotlib
-
-        for cached in Path(matplotlib.get_cachedir()).glob("fontlist-*.json"):
-            shutil.copyfile(cached, config_dir / cached.name)
-    except Exception:  # no cache yet: matplotlib builds one in the kernel
-        pass
 
 
 def _guard_report(client: NotebookClient, index: int) -> list[str]:

@@ -39,17 +39,25 @@ def _write_corpus(folder: Path) -> list:
     return cases
 
 
-def _kernels_left(marker: str) -> list[str]:
-    """Grading kernels still running whose command line names this test's temporary folder."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            cmdline = (entry / "cmdline").read_bytes() if entry.name.isdigit() else b""
-            if b"autograder._kernel" in cmdline and marker.encode() in cmdline:
-                found.append(entry.name)
-        except OSError:
-            pass
-    return found
+def _kernels_left(marker: str, wait_s: float = 10) -> list[str]:
+    """Grading kernels, their proxies and zygotes still running whose command line or environment
+    names this test's temporary folder (forked kernels carry their zygote's), after up to wait_s."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if not entry.name.isdigit() or int(entry.name) == os.getpid():
+                    continue
+                cmdline = (entry / "cmdline").read_bytes()
+                if b"autograder._kernel" in cmdline or b"autograder.zygote" in cmdline:
+                    if marker.encode() in cmdline or marker.encode() in (entry / "environ").read_bytes():
+                        found.append(f"{entry.name}: {cmdline[:80]!r}")
+            except OSError:
+                pass
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")

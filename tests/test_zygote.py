@@ -1,0 +1,71 @@
+"""The kernel zygote: kernels are forked from a warm process, inside the same sandbox."""
+
+from __future__ import annotations
+
+import nbformat
+
+from autograder import zygote
+from autograder.classgrade import GRADER_ENVIRONMENT
+from autograder.sandbox import Limits, execute
+
+PRELOAD = ("numpy", "matplotlib.pyplot")
+
+
+def _run(*sources: str, limits: Limits | None = None):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    return execute(nb, limits or Limits(notebook_timeout_s=60, cell_timeout_s=30), check_before={0},
+                   environment=GRADER_ENVIRONMENT, preload=PRELOAD)
+
+
+def _stdout(cell) -> str:
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream" and o.name == "stdout")
+
+
+def test_kernels_are_forked_from_a_zygote_that_already_imported_the_setup_modules():
+    run = _run("import os, sys\nprint(os.getppid(), 'numpy' in sys.modules, 'matplotlib.pyplot' in sys.modules)")
+    assert run.status == "ok" and not run.findings[0], run.message
+    parent, numpy_loaded, pyplot_loaded = _stdout(run.notebook.cells[0]).split()
+    forks = [z.process.pid for z in zygote._zygotes.values()]
+    assert int(parent) in forks, "the kernel was not forked by this process's zygote"
+    assert numpy_loaded == pyplot_loaded == "True"
+
+
+def test_a_kernel_cannot_ask_the_zygote_for_a_kernel_without_limits(tmp_path):
+    request = {"settings": {"workdir": str(tmp_path), "memory_mb": 0, "cpu_s": 0, "file_size_mb": 0, "max_processes": 0,
+                            "cgroup": None, "environment_keys": []},
+               "connection_file": str(tmp_path / "kernel.json"), "env": {}, "pid_file": str(tmp_path / "kernel.pid")}
+    probe = (
+        "import json, os, socket\n"
+        "address = open(f'/proc/{os.getppid()}/cmdline', 'rb').read().split(b'\\0')[3].decode()\n"
+        "conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+        "conn.connect('\\0' + address)\n"
+        f"conn.sendall(json.dumps({request!r}).encode() + b'\\n')\n"
+        "conn.settimeout(10)\n"
+        "try:\n"
+        "    print('reply', conn.recv(100) or 'refused')\n"
+        "except ConnectionResetError:\n"
+        "    print('reply refused')"
+    )
+    run = _run(probe)
+    assert run.status == "ok", run.message
+    assert _stdout(run.notebook.cells[0]).strip() == "reply refused", "the zygote must hang up on anyone but the grader's proxies"
+    assert not (tmp_path / "kernel.pid").exists()
+    assert all(z.alive() for z in zygote._zygotes.values())
+
+
+def test_figures_are_drawn_only_when_asked():
+    plot = "import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0])\nplt.show()"
+    for figures, expected in ((True, 1), (False, 0)):
+        run = _run(plot, limits=Limits(notebook_timeout_s=60, cell_timeout_s=30, figures=figures))
+        cell = run.notebook.cells[0]
+        assert run.status == "ok" and not any(o.output_type == "error" for o in cell.outputs)
+        assert sum("image/png" in o.get("data", {}) for o in cell.outputs) == expected
+
+
+def test_setup_imports_are_read_from_the_first_code_cell():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# title"),
+        nbformat.v4.new_code_cell("import numpy as np, os\nfrom autograder.data import load_digits\nfrom . import x\nprint(1)"),
+        nbformat.v4.new_code_cell("import torch"),
+    ])
+    assert zygote.setup_imports(nb) == ("numpy", "os", "autograder.data")
