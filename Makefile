@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install data demo test release lab clean
+.PHONY: install data demo test release lab lectures clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,11 @@ test: data  ## lint and run the whole test suite (what CI runs)
 release: install  ## regenerate notebooks/ from solutions/
 	$(BIN)/python -m autograder release
 
-lab: install  ## open the course in JupyterLab
-	$(BIN)/jupyter lab
+lectures: data  ## execute the solution notebooks and write HTML pages to build/lectures/ (ARGS="--full", "--released", names)
+	$(BIN)/python -m autograder render $(ARGS)
+
+lab: install  ## open the course in JupyterLab (settings in jupyter-config/: Validate kept, exchange tools off)
+	JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter-config$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" $(BIN)/jupyter lab
 
 clean:  ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder {release,grade} ...``."""
+"""Command line: ``python -m autograder {release,grade,grade-class,render,data} ...``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 from autograder import course
 
@@ -58,7 +59,8 @@ def _grade_class(args: argparse.Namespace) -> int:
     from autograder.classgrade import grade_class
     from autograder.sandbox import Limits
 
-    limits = Limits(notebook_timeout_s=args.timeout, cell_timeout_s=min(args.cell_timeout, args.timeout), memory_mb=args.memory_mb)
+    limits = Limits(notebook_timeout_s=args.timeout, cell_timeout_s=min(args.cell_timeout, args.timeout), memory_mb=args.memory_mb,
+                    figures=args.figures)
     start = time.perf_counter()
     results = grade_class(args.submissions, args.out, workers=args.workers, scheduler=args.scheduler, force=args.force, limits=limits)
     statuses: dict[str, int] = {}
@@ -67,6 +69,19 @@ def _grade_class(args: argparse.Namespace) -> int:
     summary = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
     print(f"{len(results)} notebook(s) in {time.perf_counter() - start:.1f} s ({summary}); see {args.out}/grades.csv")
     return 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    from autograder import render
+
+    results, index = render.render(args.names or None, full=args.full, released=args.released, out=args.out,
+                                   cell_timeout_s=args.cell_timeout, log=lambda line: print(line, flush=True))
+    shown = index.relative_to(Path.cwd()) if index.is_relative_to(Path.cwd()) else index
+    print(f"wrote {len(results)} page(s) to {shown.parent}/; open {shown}")
+    failed = [r for r in results if r.failure]
+    for r in failed:
+        print(f"error: {r.name}: stopped at {r.failure}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _data(args: argparse.Namespace) -> int:
@@ -100,7 +115,18 @@ def main(argv: list[str] | None = None) -> int:
     klass.add_argument("--timeout", type=float, default=900, help="wall-clock limit per notebook, seconds (default 900)")
     klass.add_argument("--cell-timeout", type=float, default=300, help="limit per cell, seconds (default 300)")
     klass.add_argument("--memory-mb", type=int, default=4096, help="memory limit of each kernel (default 4096)")
+    klass.add_argument("--figures", action="store_true",
+                       help="draw plots into the graded notebooks (off by default: nobody views them and drawing "
+                            "PNGs is about half of a numpy notebook's grading time)")
     klass.set_defaults(run=_grade_class)
+
+    lectures = commands.add_parser("render", help="execute notebooks and write HTML lecture pages with an index")
+    lectures.add_argument("names", nargs="*", help="notebook folders, e.g. 01_perceptron (default: all)")
+    lectures.add_argument("--full", action="store_true", help="full mode (COURSE_FAST=0): full training, minutes per notebook (default: fast mode)")
+    lectures.add_argument("--released", action="store_true", help="render the student versions in notebooks/ instead of the solutions")
+    lectures.add_argument("--out", type=Path, default=None, help="output folder (default: build/lectures/, or build/released/ with --released)")
+    lectures.add_argument("--cell-timeout", type=float, default=None, help="limit per cell, seconds (default 600 in fast mode, 1800 in full mode)")
+    lectures.set_defaults(run=_render)
 
     fetch = commands.add_parser("data", help="fetch (where needed) and verify every dataset the notebooks use")
     fetch.set_defaults(run=_data)

@@ -17,6 +17,9 @@ FAST_ENV = "COURSE_FAST"
 DEVICE_ENV = "COURSE_DEVICE"
 DATA_ENV = "COURSE_DATA_DIR"
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# The backend Jupyter kernels plot with; set explicitly where matplotlib is imported before the
+# kernel starts (grading zygote) or the caller's environment may say otherwise (lecture builds).
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}

@@ -37,7 +37,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+from autograder import runtime
 
 
 class Zygote:
@@ -50,7 +50,7 @@ class Zygote:
         config_dir = Path(self._config.name) / "matplotlib"
         copy_font_cache(config_dir)
         # matplotlib reads its backend when imported: the inline backend, as ipykernel would set it
-        environment = {**environment, "MPLCONFIGDIR": str(config_dir), "MPLBACKEND": INLINE_BACKEND}
+        environment = {**environment, "MPLCONFIGDIR": str(config_dir), "MPLBACKEND": runtime.INLINE_BACKEND}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "autograder.zygote", self.address[1:], *preload],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=environment,

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from autograder import course
 from autograder.classgrade import grade_class
+from autograder.sandbox import Limits
 
 NOTEBOOK = "01_perceptron"
 
@@ -46,13 +47,13 @@ def nbgrader_cli(copies: int, root: Path) -> float:
     return time.perf_counter() - start
 
 
-def class_grader(copies: int, workers: int, root: Path) -> tuple[float, list[dict]]:
+def class_grader(copies: int, workers: int, root: Path, figures: bool) -> tuple[float, list[dict]]:
     for i in range(copies):
         target = root / "subs" / f"s{i:03d}"
         target.mkdir(parents=True)
         shutil.copyfile(course.solution_path(NOTEBOOK), target / f"{NOTEBOOK}.ipynb")
     start = time.perf_counter()
-    results = grade_class(root / "subs", root / "out", workers=workers, progress=False)
+    results = grade_class(root / "subs", root / "out", workers=workers, progress=False, limits=Limits(figures=figures))
     return time.perf_counter() - start, list(results.values())
 
 
@@ -61,20 +62,22 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=40)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b, tempfile.TemporaryDirectory() as c:
         cli_s = nbgrader_cli(args.copies, Path(a))
-        class_s, results = class_grader(args.copies, args.workers, Path(b))
-    assert all(r["score"] == r["max_score"] for r in results), "the reference solution must earn full marks"
-    execution = statistics.mean(r["execution_s"] for r in results)
-    overhead = statistics.mean(r["elapsed_s"] - r["execution_s"] for r in results)
-    per_notebook_wall = class_s * args.workers / args.copies
+        runs = {"default (figures not drawn)": class_grader(args.copies, args.workers, Path(b), figures=False),
+                "--figures (drawn, as nbgrader)": class_grader(args.copies, args.workers, Path(c), figures=True)}
     print(f"{args.copies} copies of {NOTEBOOK}'s reference solution")
     print(f"(a) nbgrader CLI, one autograde per file: {cli_s:7.1f} s  ({cli_s / args.copies:.2f} s per notebook)")
-    print(f"(b) grade-class, {args.workers} workers:          {class_s:7.1f} s  ({class_s / args.copies:.2f} s per notebook)")
-    print(f"speed-up (a)/(b): {cli_s / class_s:.1f}x")
-    print(f"grade-class per notebook: kernel run {execution:.2f} s (start-up included), grading overhead beyond it "
-          f"{overhead:.2f} s (restore tests, score), worker wall time per notebook {per_notebook_wall:.2f} s "
-          f"(so {per_notebook_wall - execution:.2f} s beyond the kernel run, scheduling and kit build included)")
+    for label, (class_s, results) in runs.items():
+        assert all(r["score"] == r["max_score"] for r in results), "the reference solution must earn full marks"
+        execution = statistics.mean(r["execution_s"] for r in results)
+        overhead = statistics.mean(r["elapsed_s"] - r["execution_s"] for r in results)
+        per_notebook_wall = class_s * args.workers / args.copies
+        print(f"(b) grade-class, {args.workers} workers, {label}: {class_s:7.1f} s  ({class_s / args.copies:.2f} s per notebook)"
+              f"  speed-up (a)/(b): {cli_s / class_s:.1f}x")
+        print(f"    per notebook: kernel run {execution:.2f} s (start-up included), grading overhead beyond it "
+              f"{overhead:.2f} s (restore tests, score), worker wall time {per_notebook_wall:.2f} s "
+              f"(so {per_notebook_wall - execution:.2f} s beyond the kernel run, scheduling and kit build included)")
 
 
 if __name__ == "__main__":

@@ -38,17 +38,17 @@ def test_a_kernel_cannot_ask_the_zygote_for_a_kernel_without_limits(tmp_path):
         "import json, os, socket\n"
         "address = open(f'/proc/{os.getppid()}/cmdline', 'rb').read().split(b'\\0')[3].decode()\n"
         "conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
-        "conn.connect('\\0' + address)\n"
-        f"conn.sendall(json.dumps({request!r}).encode() + b'\\n')\n"
         "conn.settimeout(10)\n"
         "try:\n"
+        "    conn.connect('\\0' + address)\n"
+        f"    conn.sendall(json.dumps({request!r}).encode() + b'\\n')\n"
         "    print('reply', conn.recv(100) or 'refused')\n"
-        "except ConnectionResetError:\n"
+        "except (BrokenPipeError, ConnectionResetError):\n"
         "    print('reply refused')"
     )
     run = _run(probe)
     assert run.status == "ok", run.message
-    assert _stdout(run.notebook.cells[0]).strip() == "reply refused", "the zygote must hang up on anyone but the grader's proxies"
+    assert _stdout(run.notebook.cells[0]).strip() == "reply refused", run.notebook.cells[0].outputs
     assert not (tmp_path / "kernel.pid").exists()
     assert all(z.alive() for z in zygote._zygotes.values())
 
