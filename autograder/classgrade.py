@@ -27,6 +27,7 @@ import shutil
 import socket
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,8 +172,10 @@ def grade_submission(kit: Kit, payload: bytes, limits: Limits | None = None, lab
               "status": "ok", "flags": [], "sha256": hashlib.sha256(payload).hexdigest(), "execution_s": 0.0, "executed": None,
               "grader": f"{socket.gethostname()}:{os.getpid()}"}
     try:
-        nb = nbformat.reads(payload.decode("utf-8"), as_version=4)
-        nbformat.validate(nb)
+        with warnings.catch_warnings():  # e.g. cells without ids (older front ends): not the learner's concern
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(payload.decode("utf-8"), as_version=4)
+            nbformat.validate(nb)
     except Exception as error:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
         report.update(status="invalid", flags=[f"not a valid notebook: {reason}"])

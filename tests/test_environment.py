@@ -1,6 +1,9 @@
 """requirements.txt (pip) and environment.yml (conda, Binder) describe the same environment."""
 
+import os
 import re
+
+import yaml
 
 from autograder.runtime import REPO_ROOT
 
@@ -15,13 +18,18 @@ def _requirements():
     return pins
 
 
+def _environment():
+    return yaml.safe_load((REPO_ROOT / "environment.yml").read_text())
+
+
 def _environment_yml():
     """The pinned packages of environment.yml: conda `name=version` and pip `name==version` entries."""
     pins = {}
-    for line in (REPO_ROOT / "environment.yml").read_text().splitlines():
-        match = re.match(r"^\s*-\s*([A-Za-z0-9_.\-]+)\s*(==|=)\s*([^\s#]+)", line)
-        if match and match.group(1) not in ("python", "pip"):
-            pins[match.group(1).lower()] = match.group(3)
+    for entry in _environment()["dependencies"]:
+        for spec in entry["pip"] if isinstance(entry, dict) else [entry]:
+            name, _, version = re.split(r"(==|=)", spec, maxsplit=1) if "=" in spec else (spec, "", "")
+            if name.strip() not in ("python", "pip"):
+                pins[name.strip().lower()] = version.strip()
     return pins
 
 
@@ -36,7 +44,14 @@ def test_environment_yml_matches_requirements():
     assert _environment_yml() == _requirements()
 
 
-def test_environment_yml_names_the_python_and_the_course_package():
-    text = (REPO_ROOT / "environment.yml").read_text()
-    assert re.search(r"-\s*python\s*=\s*3\.11", text)
-    assert "-e ." in text, "environment.yml must install the course package"
+def test_environment_yml_is_enough_for_conda_and_binder():
+    env = _environment()
+    assert env["name"] == "dl-course" and "python=3.11" in env["dependencies"] and "pip" in env["dependencies"]
+    assert all(not str(spec).startswith(("-e", ".")) for spec in _environment_yml()), (
+        "Binder installs environment.yml before the repository is copied in: no local paths in it"
+    )
+    # Binder then runs postBuild (the course package) and start (JupyterLab settings, fast mode).
+    assert "pip install --no-deps -e ." in (REPO_ROOT / "postBuild").read_text()
+    assert "jupyter-config" in (REPO_ROOT / "start").read_text()
+    for script in ("postBuild", "start"):
+        assert os.access(REPO_ROOT / script, os.X_OK), f"{script} must be executable for repo2docker"
