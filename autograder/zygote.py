@@ -132,10 +132,21 @@ def stop_all() -> None:
 
 # --- the zygote process -------------------------------------------------------------------------
 
-def _peer_parent(conn: socket.socket) -> int:
+def _peer_parent(conn: socket.socket) -> int | None:
+    """The parent pid of the process at the other end of conn (None if it is already gone)."""
     pid, _, _ = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
-    with open(f"/proc/{pid}/stat") as stat:  # the field after the parenthesised command name
-        return int(stat.read().rsplit(")", 1)[1].split()[1])
+    try:
+        with open(f"/proc/{pid}/stat") as stat:  # the field after the parenthesised command name
+            return int(stat.read().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
+
+
+def _hung_up(conn: socket.socket) -> bool:
+    try:
+        return not conn.recv(1024)
+    except OSError:
+        return True
 
 
 def _send(conn: socket.socket, message: dict) -> None:
@@ -199,7 +210,7 @@ def serve(address: str, preload: list[str]) -> None:
                         pid_file.write(str(pid))
                     _send(conn, {"pid": pid})
             for pid, conn in list(kernels.items()):
-                if conn in readable and not conn.recv(1024):  # the proxy is gone: so is its kernel
+                if conn in readable and _hung_up(conn):  # the proxy is gone: so is its kernel
                     _killpg(pid)
             while kernels:
                 try:
