@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from autograder import course
-from autograder.grade import grade_notebook
+from autograder.grade import format_table, grade_notebook
 
 DEFAULT_BUDGET_S = 60  # COURSE.md: numpy notebooks 60 s, torch notebooks 150 s (set in metadata)
 
@@ -110,3 +110,23 @@ def test_grading_leaves_no_course_state_in_the_repository(release_result):
         assert not (course.REPO_ROOT / leftover).exists(), f"{leftover} left in the repository"
     for folder in (course.SOLUTIONS_DIR, course.NOTEBOOKS_DIR):
         assert not list(folder.rglob("gradebook.db")), f"a gradebook was left under {folder}"
+
+
+def test_a_failure_names_the_earlier_error_that_caused_it(tmp_path):
+    """A cell that raised (missing data, a broken solution cell) makes later test cells fail with a
+    NameError: the result names the first error, its cell and heading, not only the symptom."""
+    nb = nbformat.read(course.solution_path("01_perceptron"), as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "perceptron_predict")
+    cell.source = "raise FileNotFoundError('toy-data.csv not found: run `make data`')\n" + cell.source
+    path = tmp_path / "broken.ipynb"
+    nbformat.write(nb, path)
+    result = grade_notebook(path)
+    position = nb.cells.index(cell) + 1
+    assert result.first_error == {"cell": position, "heading": result.first_error["heading"], "ename": "FileNotFoundError",
+                                  "evalue": "toy-data.csv not found: run `make data`"}
+    assert result.first_error["heading"].startswith("Exercise 1")
+    failed = {c.grade_id: c.message for c in result.cells if not c.passed}
+    message = failed["test_perceptron_predict"]
+    assert message.startswith(f'not run: cell {position} ("Exercise 1') and "raised FileNotFoundError: toy-data.csv not found" in message
+    assert "NameError" in message, "the symptom stays visible after the cause"
+    assert "first error: cell" in format_table(result)
