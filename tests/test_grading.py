@@ -1,13 +1,16 @@
 """The grading round trip on every notebook, and the `grade` command's contract."""
 
+import functools
 import json
 import subprocess
 import sys
 
 import nbformat
 import pytest
+from leaks import assert_no_leak, hidden_test_lines
 
 from autograder import course
+from autograder.feedback import feedback_html
 from autograder.grade import format_table, grade_notebook
 
 DEFAULT_BUDGET_S = 60  # COURSE.md: numpy notebooks 60 s, torch notebooks 150 s (set in metadata)
@@ -61,12 +64,18 @@ def test_edited_test_cells_are_restored_before_grading(notebook, tmp_path):
     assert result.score == 0, [c.grade_id for c in result.cells if c.passed]
 
 
-def test_failure_messages_never_quote_hidden_tests(notebook, solution_result, release_result):
-    source = course.solution_path(notebook).read_text()
-    hidden = source.split("### BEGIN HIDDEN TESTS")[1:]
-    hidden_lines = {line.strip() for block in hidden for line in block.split("### END HIDDEN TESTS")[0].split("\\n") if len(line.strip()) > 12}
-    for cell in release_result.cells + solution_result.cells:
-        assert not any(line in cell.message for line in hidden_lines), cell.message
+@functools.cache
+def _hidden_lines(name):
+    return hidden_test_lines(nbformat.read(course.solution_path(name), as_version=4))
+
+
+def test_grade_outputs_never_quote_hidden_tests(notebook, solution_result, release_result):
+    """What `grade` prints (table, --json) and the feedback page built from it, for the solved and the unsolved notebook."""
+    hidden = _hidden_lines(notebook)
+    for version, result in (("solution", solution_result), ("release", release_result)):
+        assert_no_leak(json.dumps(result.to_json()), hidden, "json", f"{notebook} {version}: grade --json")
+        assert_no_leak(format_table(result), hidden, "text", f"{notebook} {version}: grade table")
+        assert_no_leak(feedback_html("learner", result.to_json()), hidden, "html", f"{notebook} {version}: feedback page")
 
 
 def _run_cli(*args):
@@ -78,6 +87,8 @@ def test_grade_json_prints_exactly_one_object_of_the_documented_shape():
     run = _run_cli("grade", str(course.released_path(name)), "--json")
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)  # fails if there is anything but one JSON document
+    assert_no_leak(run.stdout, _hidden_lines(name), "json", f"grade --json {name}")
+    assert_no_leak(run.stderr, _hidden_lines(name), "text", f"grade --json {name} (stderr)")
     assert set(report) >= {"notebook", "score", "max_score", "cells"}
     assert isinstance(report["score"], float) and isinstance(report["max_score"], float)
     assert report["cells"], "no cells reported"
