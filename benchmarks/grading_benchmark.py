@@ -25,8 +25,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
-
 from autograder import course
 from autograder.classgrade import grade_class
 from autograder.sandbox import Limits
