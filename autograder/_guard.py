@@ -38,9 +38,17 @@ restores every object before each check; see README ("Threat model").
 
 from __future__ import annotations
 
+import builtins as _builtins_module
+import operator
 import os
 import sys
 import types
+
+# The guard's functions look builtins up in this private copy, made before any submitted code ran:
+# a notebook that patches ``builtins.all`` or ``builtins.len`` cannot blind the checks that are
+# meant to see exactly that (functions take their builtins from their globals when defined).
+__builtins__ = dict(_builtins_module.__dict__)
+_is = operator.is_
 
 REPORT_MIME = "application/vnd.course-guard+json"
 
@@ -73,8 +81,8 @@ _MISSING = object()
 
 _environment: dict[str, str | None] = {}
 _opened: list[str] = []
-_modules: dict[str, tuple[types.ModuleType, dict, tuple]] = {}  # name -> (module, copy of dict, ids)
-_classes: dict[type, tuple[dict, tuple]] = {}
+_modules: dict[str, tuple[types.ModuleType, dict, list]] = {}  # name -> (module, copy of dict, its values)
+_classes: dict[type, tuple[dict, list]] = {}
 _objects: dict[str, tuple[object, dict, dict]] = {}  # role -> (object, instance dict copy, trait values copy)
 _hooks: dict[str, object] = {}
 _protected: dict[str, object] = {}  # user-namespace name -> the object a locked cell bound
@@ -175,13 +183,13 @@ def _record_modules() -> None:
         if name in _modules:
             continue
         namespace = dict(module.__dict__)
-        _modules[name] = (module, namespace, tuple(map(id, namespace.values())))
+        _modules[name] = (module, namespace, list(namespace.values()))
         for value in namespace.values():
             if _is_class(value) and value not in _classes and value.__flags__ & (1 << 9):  # heap types only: C types are immutable
                 owner = getattr(value, "__module__", None) or ""
                 if isinstance(owner, str) and _watched(owner):
                     attributes = dict(value.__dict__)
-                    _classes[value] = (attributes, tuple(map(id, attributes.values())))
+                    _classes[value] = (attributes, list(attributes.values()))
 
 
 def _machinery(shell) -> dict[str, object]:
@@ -226,6 +234,7 @@ def _is_library(callback) -> bool:
 
 
 def _snapshot(shell) -> None:
+    _own_namespace.update({name: value for name, value in globals().items() if _behavioural(value) and not name.startswith("__")})
     _record_modules()
     for role, obj in _machinery(shell).items():
         _objects[role] = (obj, dict(getattr(obj, "__dict__", {})), dict(getattr(obj, "_trait_values", {})))
@@ -254,17 +263,28 @@ def _compare_namespace(owner: str, before: dict, after, shadowed: tuple[type, ..
                 findings.append(f"{owner}.{name} was replaced (shadowed)")
 
 
+_own_namespace: dict[str, object] = {}
+
+
+def _self_findings(findings: list[str]) -> None:
+    """The guard's own functions and helpers, compared with plain ``is`` (nothing to patch)."""
+    current = globals()
+    for name, value in _own_namespace.items():
+        if current.get(name) is not value:
+            findings.append(f"{__name__}.{name} was replaced")
+
+
 def _module_findings(findings: list[str]) -> None:
-    for name, (module, namespace, ids) in _modules.items():
+    for name, (module, namespace, values) in _modules.items():
         current = module.__dict__
         if sys.modules.get(name, module) is not module:
             findings.append(f"sys.modules[{name!r}] was replaced")
-        if len(current) == len(namespace) and tuple(map(id, current.values())) == ids:
-            continue  # the common case, checked at C speed
+        if len(current) == len(values) and all(map(_is, current.values(), values)):
+            continue  # the common case: every entry the same object, checked at C speed
         _compare_namespace(name, namespace, current, (), findings)
-    for cls, (attributes, ids) in _classes.items():
+    for cls, (attributes, values) in _classes.items():
         current = cls.__dict__
-        if len(current) == len(attributes) and tuple(map(id, current.values())) == ids:
+        if len(current) == len(values) and all(map(_is, current.values(), values)):
             continue
         _compare_namespace(f"{cls.__module__}.{cls.__qualname__}", attributes, current, cls.__mro__[1:], findings)
 
@@ -322,6 +342,7 @@ def check(nonce: str, protect: list[str] | tuple[str, ...] = ()) -> None:
             _publish = publish_display_data
             _snapshot(shell)
         else:
+            _self_findings(findings)
             _module_findings(findings)
             _object_findings(shell, findings)
             _namespace_findings(shell, findings)
