@@ -741,3 +741,36 @@ def field_starts_at_zero(layers):
         field += (kernel - 1) * jump
         jump *= stride
     return field
+
+
+# --- conv2d_true ---------------------------------------------------------------------------------
+
+
+@breaks("conv2d_true", cell="test_conv2d_true")
+def true_conv_no_flip(x, w, b, stride=1, pad=0):
+    """Forgets the flip: returns the cross-correlation."""
+    return conv2d_im2col(x, w, b, stride=stride, pad=pad)  # noqa: F821 (the notebook's function)
+
+
+@breaks("conv2d_true", cell="test_conv2d_true")
+def true_conv_flip_rows_only(x, w, b, stride=1, pad=0):
+    """Reverses the kernel's rows but not its columns (a mirror, not a 180-degree rotation)."""
+    return conv2d_im2col(x, w[:, :, ::-1, :], b, stride=stride, pad=pad)  # noqa: F821
+
+
+@breaks("conv2d_true", cell="test_conv2d_true")
+def true_conv_flip_every_axis(x, w, b, stride=1, pad=0):
+    """np.flip(w) without axes: also reverses the order of the filters and of the channels."""
+    return conv2d_im2col(x, np.flip(w), b, stride=stride, pad=pad)  # noqa: F821
+
+
+@breaks("conv2d_true", cell="test_conv2d_true")
+def true_conv_transposed_kernel(x, w, b, stride=1, pad=0):
+    """Transposes each kernel (swaps rows and columns) instead of rotating it."""
+    return conv2d_im2col(x, np.ascontiguousarray(w.transpose(0, 1, 3, 2)), b, stride=stride, pad=pad)  # noqa: F821
+
+
+@breaks("conv2d_true", cell="test_conv2d_true")
+def true_conv_quarter_turn(x, w, b, stride=1, pad=0):
+    """Rotates each kernel by 90 degrees (np.rot90 once) instead of 180."""
+    return conv2d_im2col(x, np.rot90(w, 1, axes=(2, 3)), b, stride=stride, pad=pad)  # noqa: F821

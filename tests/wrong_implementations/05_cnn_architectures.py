@@ -375,6 +375,105 @@ def vgg_average_pooling(config, num_classes=1000, batch_norm=False):
     return nn.Sequential(*layers)
 
 
+@breaks("vgg", cell="test_vgg_letters")
+def vgg_letters_d_and_e_swapped(config, num_classes=1000, batch_norm=False):
+    """Takes D for VGG-19 and E for VGG-16."""
+    if isinstance(config, str):
+        if config not in ("A", "B", "D", "E"):
+            raise ValueError(f"unknown configuration {config!r}")
+        config = VGG_CONFIGS[{"A": 11, "B": 13, "D": 19, "E": 16}[config]]  # noqa: F821 (notebook namespace)
+    layers, channels = [], 3
+    for item in config:
+        if item == "M":
+            layers.append(nn.MaxPool2d(2, 2))
+        else:
+            layers += [nn.Conv2d(channels, item, 3, padding=1)] + ([nn.BatchNorm2d(item)] if batch_norm else []) + [nn.ReLU()]
+            channels = item
+    layers += [nn.AdaptiveAvgPool2d(7), nn.Flatten(), nn.Linear(channels * 49, 4096), nn.ReLU(), nn.Dropout(0.5),
+               nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4096, num_classes)]
+    return nn.Sequential(*layers)
+
+
+@breaks("vgg", cell="test_vgg_letters")
+def vgg_letters_count_c(config, num_classes=1000, batch_norm=False):
+    """Indexes the depths 11, 13, 16, 19 by the letter's place in "ABCDE" (counting C, capped at the last): D and E both get 19."""
+    if isinstance(config, str):
+        if config not in ("A", "B", "D", "E"):
+            raise ValueError(f"unknown configuration {config!r}")
+        config = VGG_CONFIGS[[11, 13, 16, 19][min("ABCDE".index(config), 3)]]  # noqa: F821 (notebook namespace)
+    layers, channels = [], 3
+    for item in config:
+        if item == "M":
+            layers.append(nn.MaxPool2d(2, 2))
+        else:
+            layers += [nn.Conv2d(channels, item, 3, padding=1)] + ([nn.BatchNorm2d(item)] if batch_norm else []) + [nn.ReLU()]
+            channels = item
+    layers += [nn.AdaptiveAvgPool2d(7), nn.Flatten(), nn.Linear(channels * 49, 4096), nn.ReLU(), nn.Dropout(0.5),
+               nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4096, num_classes)]
+    return nn.Sequential(*layers)
+
+
+@breaks("vgg", cell="test_vgg_letters")
+def vgg_letters_accepts_c(config, num_classes=1000, batch_norm=False):
+    """Builds C as D (both have 16 weight layers) instead of raising ValueError; unknown letters give D too."""
+    if isinstance(config, str):
+        config = VGG_CONFIGS[{"A": 11, "B": 13, "E": 19}.get(config, 16)]  # noqa: F821 (notebook namespace)
+    layers, channels = [], 3
+    for item in config:
+        if item == "M":
+            layers.append(nn.MaxPool2d(2, 2))
+        else:
+            layers += [nn.Conv2d(channels, item, 3, padding=1)] + ([nn.BatchNorm2d(item)] if batch_norm else []) + [nn.ReLU()]
+            channels = item
+    layers += [nn.AdaptiveAvgPool2d(7), nn.Flatten(), nn.Linear(channels * 49, 4096), nn.ReLU(), nn.Dropout(0.5),
+               nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4096, num_classes)]
+    return nn.Sequential(*layers)
+
+
+@breaks("vgg", cell="test_vgg_letters")
+def vgg_letters_drop_arguments(config, num_classes=1000, batch_norm=False):
+    """With a letter, builds the default network: num_classes and batch_norm are not passed on."""
+    if isinstance(config, str):
+        if config not in ("A", "B", "D", "E"):
+            raise ValueError(f"unknown configuration {config!r}")
+        config, num_classes, batch_norm = VGG_CONFIGS[{"A": 11, "B": 13, "D": 16, "E": 19}[config]], 1000, False  # noqa: F821
+    layers, channels = [], 3
+    for item in config:
+        if item == "M":
+            layers.append(nn.MaxPool2d(2, 2))
+        else:
+            layers += [nn.Conv2d(channels, item, 3, padding=1)] + ([nn.BatchNorm2d(item)] if batch_norm else []) + [nn.ReLU()]
+            channels = item
+    layers += [nn.AdaptiveAvgPool2d(7), nn.Flatten(), nn.Linear(channels * 49, 4096), nn.ReLU(), nn.Dropout(0.5),
+               nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4096, num_classes)]
+    return nn.Sequential(*layers)
+
+
+@breaks("vgg", cell="test_vgg_letters")
+def vgg_letters_typed_table_typo(config, num_classes=1000, batch_norm=False):
+    """Types Table 1 by hand and gives E only three convolutions in block 3 (18 weight layers)."""
+    table = {
+        "A": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+        "B": [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+        "D": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
+        "E": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M"],
+    }
+    if isinstance(config, str):
+        if config not in table:
+            raise ValueError(f"unknown configuration {config!r}")
+        config = table[config]
+    layers, channels = [], 3
+    for item in config:
+        if item == "M":
+            layers.append(nn.MaxPool2d(2, 2))
+        else:
+            layers += [nn.Conv2d(channels, item, 3, padding=1)] + ([nn.BatchNorm2d(item)] if batch_norm else []) + [nn.ReLU()]
+            channels = item
+    layers += [nn.AdaptiveAvgPool2d(7), nn.Flatten(), nn.Linear(channels * 49, 4096), nn.ReLU(), nn.Dropout(0.5),
+               nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4096, num_classes)]
+    return nn.Sequential(*layers)
+
+
 @breaks("vgg16", cell="test_vgg")
 def vgg16_sixteen_convolutions(num_classes=1000, batch_norm=False):
     """Counts 16 convolutions (configuration E, VGG-19) instead of 13 convolutions + 3 fully connected layers."""
