@@ -843,7 +843,6 @@ def bso_loss_all_steps(gold_scores, beam_scores, costs, violations):
     return (costs * (1 - gold_scores + beam_scores)).sum()
 
 
-@breaks("bso_loss", cell="test_bso_trained")
 @breaks("bso_loss", cell="test_bso_loss")
 def bso_loss_mask_multiplied(gold_scores, beam_scores, costs, violations):
     """Multiplies by the 0/1 mask: 0 * -inf gives NaN at steps without a competitor."""
