@@ -832,3 +832,119 @@ def beam_finished_take_no_slot(log_prob_fn, start_state, beam_size, max_len, eos
         if not beam:
             break
     return [(t, s) for t, s, _ in sorted(finished + beam, key=lambda c: -c[1])[:beam_size]]
+
+
+# --- bso_loss ------------------------------------------------------------------------------------
+
+
+@breaks("bso_loss", cell="test_bso_loss")
+def bso_loss_all_steps(gold_scores, beam_scores, costs, violations):
+    """Sums the margin terms over every step, not only the violations."""
+    return (costs * (1 - gold_scores + beam_scores)).sum()
+
+
+@breaks("bso_loss", cell="test_bso_loss")
+def bso_loss_mask_multiplied(gold_scores, beam_scores, costs, violations):
+    """Multiplies by the 0/1 mask: 0 * -inf gives NaN at steps without a competitor."""
+    return (violations * costs * (1 - gold_scores + beam_scores)).sum()
+
+
+@breaks("bso_loss", cell="test_bso_loss")
+def bso_loss_ignores_costs(gold_scores, beam_scores, costs, violations):
+    """Forgets the cost Delta: every violation counts 1 * margin term."""
+    return (1 - gold_scores[violations] + beam_scores[violations]).sum()
+
+
+@breaks("bso_loss", cell="test_bso_trained")
+@breaks("bso_loss", cell="test_bso_loss")
+def bso_loss_sign_flipped(gold_scores, beam_scores, costs, violations):
+    """Rewards the competitor: 1 + gold - competitor."""
+    return (costs[violations] * (1 + gold_scores[violations] - beam_scores[violations])).sum()
+
+
+@breaks("bso_loss", cell="test_bso_trained")
+@breaks("bso_loss", cell="test_bso_loss")
+def bso_loss_mean(gold_scores, beam_scores, costs, violations):
+    """Averages over all steps instead of summing over the violations."""
+    terms = costs[violations] * (1 - gold_scores[violations] + beam_scores[violations])
+    return terms.sum() / len(gold_scores)
+
+
+@breaks("bso_loss", cell="test_bso_trained")
+@breaks("bso_loss", cell="test_bso_loss")
+def bso_loss_python_float(gold_scores, beam_scores, costs, violations):
+    """Returns a Python float also for tensors: the autograd graph is lost."""
+    return float((costs[violations] * (1 - gold_scores[violations] + beam_scores[violations])).sum())
+
+
+# --- find_violations -----------------------------------------------------------------------------
+
+
+def _violations_variant(score_fn, gold, beam_size, reset=True, competitor="kth_incorrect", last_rule=True, margin=1.0,
+                        keep_beam_on_reset=False, stop_at_first=False):
+    """The reference search with one rule changed (shared by the wrong versions below)."""
+    gold = tuple(int(v) for v in gold)
+    T = len(gold)
+    gold_scores, beam_scores = np.zeros(T), np.full(T, -np.inf)
+    violations = np.zeros(T, dtype=bool)
+    beams, parents = [], [()]
+    for t in range(T):
+        candidates = []
+        for prefix in parents:
+            scores = np.asarray(score_fn(prefix), dtype=float)
+            candidates += [(prefix + (v,), float(s)) for v, s in enumerate(scores)]
+        candidates.sort(key=lambda c: -c[1])
+        gold_prefix = gold[:t + 1]
+        gold_scores[t] = next(s for p, s in candidates if p == gold_prefix)
+        rank = 1 if (t == T - 1 and last_rule) else beam_size
+        if competitor == "kth_ranked":  # the K-th of the beam, possibly the gold prefix itself
+            pool = [s for _, s in candidates]
+        else:
+            pool = [s for p, s in candidates if p != gold_prefix]
+        if len(pool) >= rank:
+            beam_scores[t] = pool[rank - 1]
+        violations[t] = gold_scores[t] < beam_scores[t] + margin
+        beams.append([p for p, _ in candidates[:beam_size]])
+        if stop_at_first and violations[t]:
+            return gold_scores[:t + 1], beam_scores[:t + 1], violations[:t + 1], beams
+        if violations[t] and reset:
+            parents = beams[-1] + [gold_prefix] if keep_beam_on_reset else [gold_prefix]
+        else:
+            parents = beams[-1]
+    return gold_scores, beam_scores, violations, beams
+
+
+@breaks("find_violations", cell="test_find_violations")
+def violations_without_reset(score_fn, gold, beam_size):
+    """No LaSO reset: after a violation the search goes on from the beam that lost the gold."""
+    return _violations_variant(score_fn, gold, beam_size, reset=False)
+
+
+@breaks("find_violations", cell="test_find_violations")
+def violations_kth_of_beam(score_fn, gold, beam_size):
+    """Competitor = the K-th ranked candidate, even when that is the gold prefix itself."""
+    return _violations_variant(score_fn, gold, beam_size, competitor="kth_ranked")
+
+
+@breaks("find_violations", cell="test_find_violations")
+def violations_no_last_step_rule(score_fn, gold, beam_size):
+    """Uses the K-th best incorrect candidate at the last step too (the full gold need not be first)."""
+    return _violations_variant(score_fn, gold, beam_size, last_rule=False)
+
+
+@breaks("find_violations", cell="test_find_violations")
+def violations_without_margin(score_fn, gold, beam_size):
+    """A violation only when the gold is below the competitor (margin 0 instead of 1)."""
+    return _violations_variant(score_fn, gold, beam_size, margin=0.0)
+
+
+@breaks("find_violations", cell="test_find_violations")
+def violations_gold_added_to_beam(score_fn, gold, beam_size):
+    """After a violation adds the gold prefix to the beam instead of replacing the beam by it."""
+    return _violations_variant(score_fn, gold, beam_size, keep_beam_on_reset=True)
+
+
+@breaks("find_violations", cell="test_find_violations")
+def violations_early_update(score_fn, gold, beam_size):
+    """Early update: stops at the first violation (the lecture follows LaSO and goes on)."""
+    return _violations_variant(score_fn, gold, beam_size, stop_at_first=True)
