@@ -22,15 +22,20 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"", "0", "false", "no", "off"}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def fast_mode() -> bool:
-    """True when ``COURSE_FAST`` asks for the reduced (CI / grading / laptop) mode.
+    """True when training cells should run in the reduced (CI / grading / laptop) mode.
 
-    Fast mode shrinks training (fewer epochs, a data subset); everything else is identical.
+    ``COURSE_FAST=1`` forces fast mode and ``COURSE_FAST=0`` full mode; unset (or empty), the device
+    decides: full mode when training would run on a GPU, fast mode on a CPU, where full training can
+    take most of an hour. Fast mode shrinks training (fewer epochs, a data subset); everything else
+    is identical.
     """
     value = os.environ.get(FAST_ENV, "").strip().lower()
+    if not value:
+        return not training_uses_gpu()
     if value in _TRUE:
         return True
     if value in _FALSE:
@@ -38,6 +43,22 @@ def fast_mode() -> bool:
     raise ValueError(
         f"{FAST_ENV}={os.environ[FAST_ENV]!r} is not understood: set it to 1 (fast mode) or 0 (full mode)."
     )
+
+
+def training_uses_gpu() -> bool:
+    """True when torch sees a GPU and ``COURSE_DEVICE`` does not force another device.
+
+    The same rule as :func:`pick_device`, without its error: fast mode only needs to know whether
+    training would run on a GPU.
+    """
+    try:
+        import torch
+    except ImportError:  # a numpy-only install: everything runs on the CPU
+        return False
+    forced = os.environ.get(DEVICE_ENV, "").strip().lower()
+    if forced and not forced.startswith("cuda"):
+        return False
+    return torch.cuda.is_available()
 
 
 def seed_everything(seed: int = 0) -> np.random.Generator:
@@ -96,9 +117,21 @@ def data_dir() -> Path:
     return path.resolve()
 
 
+def mode_reason() -> str:
+    """Why fast mode is on or off, and how to change it, in words for the setup cell."""
+    value = os.environ.get(FAST_ENV, "").strip()
+    fast = fast_mode()
+    switch = f"start Jupyter with {FAST_ENV}={0 if fast else 1} for {'full' if fast else 'short'} training runs"
+    if value:
+        return f"set by {FAST_ENV}={value}; {switch}"
+    if fast:
+        return f"{FAST_ENV} unset and no GPU, so training is sized for a CPU; {switch} (minutes to an hour on a CPU)"
+    return f"{FAST_ENV} unset and a GPU is available; {switch}"
+
+
 def describe(device=None) -> str:
-    """One line for the setup cell's output: mode, device and data folder."""
-    parts = [f"fast mode: {'on' if fast_mode() else 'off'} ({FAST_ENV})"]
+    """One line for the setup cell's output: mode (and why), device and data folder."""
+    parts = [f"fast mode: {'on' if fast_mode() else 'off'} ({mode_reason()})"]
     if device is not None:
         parts.append(f"device: {device}")
     parts.append(f"data: {data_dir()}")

@@ -2,14 +2,42 @@
 
 import numpy as np
 import pytest
+import torch
 
 from autograder import data, gradcheck, runtime
 
 
-@pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("0", False), ("", False)])
-def test_fast_mode_reads_the_environment(monkeypatch, value, expected):
+@pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("0", False), ("off", False)])
+@pytest.mark.parametrize("gpu", [False, True])
+def test_course_fast_forces_the_mode_whatever_the_device(monkeypatch, value, expected, gpu):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: gpu)
     monkeypatch.setenv(runtime.FAST_ENV, value)
     assert runtime.fast_mode() is expected
+    assert f"fast mode: {'on' if expected else 'off'} (set by COURSE_FAST={value};" in runtime.describe()
+
+
+@pytest.mark.parametrize("unset", [None, ""])
+def test_without_course_fast_a_cpu_means_fast_mode(monkeypatch, unset):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.delenv(runtime.DEVICE_ENV, raising=False)
+    if unset is None:
+        monkeypatch.delenv(runtime.FAST_ENV, raising=False)
+    else:
+        monkeypatch.setenv(runtime.FAST_ENV, unset)
+    assert runtime.fast_mode() is True
+    line = runtime.describe()
+    assert "fast mode: on (COURSE_FAST unset and no GPU" in line and "COURSE_FAST=0" in line
+
+
+def test_without_course_fast_a_gpu_means_full_mode(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.delenv(runtime.FAST_ENV, raising=False)
+    monkeypatch.delenv(runtime.DEVICE_ENV, raising=False)
+    assert runtime.fast_mode() is False
+    line = runtime.describe()
+    assert "fast mode: off (COURSE_FAST unset and a GPU is available" in line and "COURSE_FAST=1" in line
+    monkeypatch.setenv(runtime.DEVICE_ENV, "cpu")  # training forced onto the CPU: sized for it
+    assert runtime.fast_mode() is True
 
 
 def test_fast_mode_rejects_unclear_values(monkeypatch):
