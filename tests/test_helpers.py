@@ -86,8 +86,8 @@ def test_fashion_mnist_loads_with_checksums():
 
 def test_fashion_mnist_missing_says_what_to_install(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr(data, "FASHION_MNIST_SYSTEM_DIR", tmp_path / "nowhere")
-    with pytest.raises(data.DataMissingError, match="apt-get install dataset-fashion-mnist"):
+    monkeypatch.setenv(data.SYSTEM_DATA_ENV, str(tmp_path / "nowhere"))
+    with pytest.raises(data.DataMissingError, match="^Fashion-MNIST: .*make data.*apt-get install dataset-fashion-mnist"):
         data.load_fashion_mnist()
 
 
