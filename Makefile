@@ -13,12 +13,12 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP)  ## create .venv and install the pinned requirements and the course package
 
-data: install  ## fetch (once) and verify the datasets; Fashion-MNIST comes from Debian's dataset-fashion-mnist
+data: install  ## fetch (once) and verify every dataset; stops with what to do if one cannot be had (data/README.md)
 	$(BIN)/python -m autograder data
 
-demo: install  ## release the student notebooks, then autograde every reference solution
+demo: data  ## get the data, release the student notebooks, then autograde every reference solution (exit 1 unless full marks)
 	$(BIN)/python -m autograder release
-	$(BIN)/python -m autograder grade solutions/*/*.ipynb
+	$(BIN)/python -m autograder grade --require-full solutions/*/*.ipynb
 
 test: data  ## lint and run the whole test suite (what CI runs)
 	$(BIN)/ruff check .

@@ -1,14 +1,15 @@
-"""Command line: ``python -m autograder {release,grade,grade-class,render,data} ...``."""
+"""Command line: ``python -m autograder [--course DIR] {release,grade,grade-class,render,data,bundle} ...``."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
-from autograder import course
+from autograder import course, runtime
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -52,6 +53,12 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"{'notebook':<{width}}  {'score':>6}  {'max':>6}")
         for r in summary:
             print(f"{r.assignment:<{width}}  {r.score:>6g}  {r.max_score:>6g}")
+    short = [r for r in summary if r.score < r.max_score or r.status != "ok"]
+    if args.require_full and short:
+        listed = ", ".join(f"{r.assignment} {r.score:g}/{r.max_score:g}" + (f" ({r.status})" if r.status != "ok" else "")
+                           for r in short)
+        print(f"error: not full marks: {listed}", file=sys.stderr)
+        status = status or 1
     return status
 
 
@@ -84,16 +91,27 @@ def _render(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _bundle(args: argparse.Namespace) -> int:
+    from autograder.bundle import bundle
+
+    start = time.perf_counter()
+    files = bundle(args.out)
+    print(f"wrote the student bundle ({len(files)} files) to {args.out} in {time.perf_counter() - start:.1f} s; "
+          f"hand it out with its README.md")
+    return 0
+
+
 def _data(args: argparse.Namespace) -> int:
     from autograder import data
 
-    lines = data.fetch_all()
-    print("\n".join(lines))
-    return 1 if any(line.startswith("MISSING") for line in lines) else 0
+    return data.main()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    parser.add_argument("--course", metavar="DIR", default=None,
+                        help=f"the course folder (default: ${runtime.ROOT_ENV}, else the current folder or a parent "
+                             "holding nbgrader_config.py and solutions/, else this package's source checkout)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     rel = commands.add_parser("release", help="regenerate notebooks/ from solutions/ with nbgrader")
@@ -104,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     grade = commands.add_parser("grade", help="autograde notebooks (hidden tests included) and print scores")
     grade.add_argument("paths", nargs="+", help="notebook files (.ipynb), anywhere on disk")
     grade.add_argument("--json", action="store_true", help="print one JSON object per notebook")
+    grade.add_argument("--require-full", action="store_true",
+                       help="exit 1 unless every notebook gets full marks with status ok (reference solutions, CI)")
     grade.set_defaults(run=_grade)
 
     klass = commands.add_parser("grade-class", help="grade every <student>/<notebook>.ipynb with Dask, sandboxed")
@@ -131,12 +151,28 @@ def main(argv: list[str] | None = None) -> int:
     fetch = commands.add_parser("data", help="fetch (where needed) and verify every dataset the notebooks use")
     fetch.set_defaults(run=_data)
 
+    handout = commands.add_parser("bundle", help="write the student bundle: released notebooks, helpers, README; no solutions")
+    handout.add_argument("--out", type=Path, required=True, help="a new (or empty) folder")
+    handout.set_defaults(run=_bundle)
+
     args = parser.parse_args(argv)
+    previous = os.environ.get(runtime.ROOT_ENV)
     try:
+        # Export the course folder (COURSE_ROOT) so kernels and workers started from here find it
+        # too, whatever their working folder.
+        if args.course is not None:
+            runtime.use_course(args.course)
+        elif (root := runtime.find_course_root()) is not None:
+            runtime.use_course(root)
         return args.run(args)
-    except course.CourseError as error:
+    except (course.CourseError, runtime.CourseNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:  # as it was, for callers of main() in the same process (tests)
+        if previous is None:
+            os.environ.pop(runtime.ROOT_ENV, None)
+        else:
+            os.environ[runtime.ROOT_ENV] = previous

