@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import course
+from autograder import course, isolation
 
 
 @dataclass
@@ -41,6 +41,7 @@ class GradeResult:
     execution_s: float = 0.0  # the notebook's own run in the kernel (elapsed_s adds grading overhead)
     status: str = "ok"  # ok | tampered | timeout | crashed | output_limit
     flags: list[str] = field(default_factory=list)
+    isolation: str = "none"  # full | partial | none: how far the grading kernel was isolated (isolation.py)
     autograded: nbformat.NotebookNode | None = None  # the executed notebook, for tests
 
     def to_json(self) -> dict:
@@ -53,6 +54,7 @@ class GradeResult:
             "manual": self.manual,
             "status": self.status,
             "flags": self.flags,
+            "isolation": self.isolation,
         }
 
 
@@ -96,6 +98,7 @@ def grade_notebook(path: Path | str, limits=None) -> GradeResult:
     name = identify(submission, path)
     start = time.perf_counter()
     report = grade_submission(kit_for(name), nbformat.writes(submission).encode(), limits=limits, label=str(path))
+    isolation.warn_once(report.get("isolation", "none"))
     return GradeResult(
         notebook=str(path),
         score=report["score"],
@@ -107,6 +110,7 @@ def grade_notebook(path: Path | str, limits=None) -> GradeResult:
         execution_s=report["execution_s"],
         status=report["status"],
         flags=report["flags"],
+        isolation=report.get("isolation", "none"),
         autograded=nbformat.reads(report["executed"], as_version=4) if report["executed"] else None,
     )
 
