@@ -2,8 +2,10 @@
 
 Limits: wall-clock for the whole notebook and per cell, memory (address space), CPU time, file size,
 process count (a pids cgroup where the grader may create one, else RLIMIT_NPROC), output volume.
-The kernel starts in an empty working directory of its own; no gradebook exists on disk while it
-runs (see classgrade.py). Whatever the notebook does, ``execute`` returns a status and leaves no
+The kernel starts in an empty working directory of its own, isolated where the system allows
+(``isolation.py``: no network, the course's secrets and other sandboxes hidden, only its folders
+writable; it talks to us over Unix socket files in its sandbox); no gradebook exists on disk while
+it runs (see classgrade.py). Whatever the notebook does, ``execute`` returns a status and leaves no
 process running.
 """
 

@@ -18,7 +18,7 @@ import pytest
 
 import autograder
 from autograder import course, isolation, sandbox
-from autograder.classgrade import grade_class
+from autograder.classgrade import GRADER_ENVIRONMENT, grade_class
 from autograder.grade import grade_notebook
 from autograder.sandbox import Limits
 
@@ -146,7 +146,8 @@ def _grade_attack(targets, tmp_path) -> object:
 def test_every_attack_is_stopped_and_the_solution_still_earns_full_marks(full_isolation, targets, tmp_path):
     result = _grade_attack(targets, tmp_path)
     outcomes = _outcomes(result)
-    assert len(outcomes) == 9 and all(o.startswith("stopped") for o in outcomes.values()), outcomes
+    assert len(outcomes) == 9, outcomes
+    assert not [name for name, outcome in outcomes.items() if not outcome.startswith("stopped")], outcomes
     assert result.score == result.max_score, [(c.grade_id, c.message) for c in result.cells if not c.passed]
     assert result.isolation == result.to_json()["isolation"] == "full"
     assert not (targets["outside"] / "written").exists()
@@ -179,6 +180,17 @@ def test_grade_class_isolates_forked_kernels(full_isolation, targets):
         assert result["score"] == result["max_score"], (student, [c for c in result["cells"] if not c["passed"]])
         written = json.loads((targets["results"] / "json" / student / f"{NOTEBOOK}.json").read_text())
         assert written["isolation"] == "full"
+
+
+def test_a_kernel_started_without_the_zygote_is_isolated_too(full_isolation, monkeypatch):
+    monkeypatch.setattr(sandbox.zygote, "shared", lambda preload, environment: None)
+    probe = f"import os, socket\nprint(os.path.exists({str(SOLUTION)!r}), os.access('/', os.W_OK), os.getppid())"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(probe)])
+    run = sandbox.execute(nb, LIMITS, check_before={0}, environment=GRADER_ENVIRONMENT)
+    assert run.status == "ok" and run.isolation == "full", (run.message, run.isolation_missing)
+    seen, writable, parent = run.notebook.cells[0].outputs[0].text.split()
+    assert (seen, writable) == ("False", "False")
+    assert int(parent) == os.getpid(), "the kernel was forked by a zygote"
 
 
 def test_without_cap_sys_admin_a_user_namespace_isolates(full_isolation, tmp_path):
