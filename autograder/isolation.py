@@ -58,7 +58,7 @@ SECURE_BITS_LOCKED = 0x3F  # noroot, no-setuid-fixup, keep-caps off: each with i
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 DEVICES = ("null", "zero", "full", "random", "urandom")
 
-_libc = ctypes.CDLL(None, use_errno=True)
+_libc = ctypes.CDLL(None, use_errno=True)  # unshare, mount, prctl, capset: Linux only (enter checks)
 
 
 class _Failed(Exception):
@@ -252,6 +252,8 @@ def enter(workdir: str, channel: str, hidden: list[str]) -> dict:
     Must run single-threaded (a user namespace requires it), after the cgroup was joined.
     """
     start = time.perf_counter()
+    if not sys.platform.startswith("linux"):
+        return {"level": "none", "missing": [f"namespaces are Linux only (this is {sys.platform})"], "setup_ms": 0.0}
     missing = []
     namespaces = False
     try:
