@@ -6,8 +6,9 @@ With ``--zygote`` this process is only a proxy: a warm zygote (``zygote.py``) fo
 this process forwards interrupts to it and exits with it (or starts the kernel itself if the
 zygote is unreachable). Either way ``start`` sets the kernel up, and order matters: its own
 process group, resource limits, the process cap (a pids cgroup when the grader could make one,
-else RLIMIT_NPROC), then the integrity guard, then ipykernel. Submitted code runs only after all
-of them.
+else RLIMIT_NPROC), then isolation (``isolation.py``: namespaces, privileges dropped; its level
+is written to the channel folder for the grader), then the integrity guard, then ipykernel.
+Submitted code runs only after all of them.
 """
 
 from __future__ import annotations
@@ -43,6 +44,16 @@ def start(limits: dict, connection_file: str) -> None:
         # RLIMIT_NPROC counts every process of this user (and is ignored for root): leave room.
         running = sum(1 for entry in os.listdir("/proc") if entry.isdigit())
         _limit(resource.RLIMIT_NPROC, running + limits["max_processes"])
+    report = {"level": "none", "missing": ["isolation switched off by the grader"], "setup_ms": 0.0}
+    if limits.get("hidden") is not None:
+        from autograder import isolation
+
+        report = isolation.enter(limits["workdir"], limits["channel"], limits["hidden"])
+    with open(os.path.join(limits["channel"], "isolation.json"), "w") as written:  # read before any cell runs
+        json.dump(report, written)
+    import tempfile
+
+    tempfile.tempdir = None  # a zygote's cached choice: TMPDIR now names the working folder
 
     from autograder import _guard
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import course, static_check, zygote
+from autograder import course, isolation, static_check, zygote
 from autograder.runtime import FAST_ENV
 from autograder.sandbox import Limits, execute
 
@@ -270,6 +270,7 @@ def grade_submission(kit: Kit, payload: bytes, limits: Limits | None = None, lab
     first_error = _first_error(nb, run.replies, tests)
     report["execution_s"] = run.elapsed_s
     report["guard"] = {"checks": len(run.findings), "seconds": round(run.guard_s, 4)}
+    report["isolation"] = run.isolation  # full | partial | none, as the kernel reported it
 
     tamper: list[str] = []
     by_id = {}
@@ -379,6 +380,8 @@ def grade_class(submissions: Path, out: Path, workers: int | None = None, schedu
     if not submissions.is_dir():
         raise course.CourseError(f"{submissions}: not a folder of submissions")
     limits = limits or Limits()
+    # Kernels must not see other submissions or the results (isolation.py hides the course's own folders).
+    limits = dataclasses.replace(limits, hidden_paths=(*limits.hidden_paths, str(submissions.resolve()), str(out.resolve())))
     jobs = discover(submissions)
     for job in jobs:  # key results by the course notebook a file is, whatever its name
         job.notebook = _assignment_of(job) or job.notebook
@@ -397,6 +400,8 @@ def grade_class(submissions: Path, out: Path, workers: int | None = None, schedu
     def record(job: Job, result: dict) -> None:
         key = (job.student, job.notebook)
         result = {k: v for k, v in result.items() if k != "executed"}
+        if "isolation" in result:
+            isolation.warn_once(result["isolation"])
         results[key] = result
         _write(out / "json" / _safe(job.student) / f"{_safe(job.notebook)}.json", json.dumps(result, indent=1))
         _write(out / "feedback" / _safe(job.student) / f"{_safe(job.notebook)}.html", feedback_html(job.student, result))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import course
+from autograder import course, isolation
 
 
 @dataclass
@@ -42,6 +42,7 @@ class GradeResult:
     status: str = "ok"  # ok | review | tampered | timeout | crashed | output_limit
     flags: list[str] = field(default_factory=list)
     first_error: dict | None = None  # the first ungraded cell that raised: cell, heading, ename, evalue
+    isolation: str = "none"  # full | partial | none: how far the grading kernel was isolated (isolation.py)
     autograded: nbformat.NotebookNode | None = None  # the executed notebook, for tests
 
     def to_json(self) -> dict:
@@ -55,6 +56,7 @@ class GradeResult:
             "status": self.status,
             "flags": self.flags,
             "first_error": self.first_error,
+            "isolation": self.isolation,
         }
 
 
@@ -98,6 +100,7 @@ def grade_notebook(path: Path | str, limits=None) -> GradeResult:
     name = identify(submission, path)
     start = time.perf_counter()
     report = grade_submission(kit_for(name), nbformat.writes(submission).encode(), limits=limits, label=str(path))
+    isolation.warn_once(report.get("isolation", "none"))
     return GradeResult(
         notebook=str(path),
         score=report["score"],
@@ -110,6 +113,7 @@ def grade_notebook(path: Path | str, limits=None) -> GradeResult:
         status=report["status"],
         flags=report["flags"],
         first_error=report.get("first_error"),
+        isolation=report.get("isolation", "none"),
         autograded=nbformat.reads(report["executed"], as_version=4) if report["executed"] else None,
     )
 

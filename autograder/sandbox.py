@@ -2,8 +2,10 @@
 
 Limits: wall-clock for the whole notebook and per cell, memory (address space), CPU time, file size,
 process count (a pids cgroup where the grader may create one, else RLIMIT_NPROC), output volume.
-The kernel starts in an empty working directory of its own; no gradebook exists on disk while it
-runs (see classgrade.py). Whatever the notebook does, ``execute`` returns a status and leaves no
+The kernel starts in an empty working directory of its own, isolated where the system allows
+(``isolation.py``: no network, the course's secrets and other sandboxes hidden, only its folders
+writable; it talks to us over Unix socket files in its sandbox); no gradebook exists on disk while
+it runs (see classgrade.py). Whatever the notebook does, ``execute`` returns a status and leaves no
 process running.
 """
 
@@ -26,8 +28,9 @@ from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from autograder import zygote
+from autograder import isolation, zygote
 from autograder._guard import REPORT_MIME
+from autograder.runtime import REPO_ROOT
 
 PIDS_CGROUP_ROOTS = [Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup")]  # cgroup v1, v2
 
@@ -44,6 +47,9 @@ class Limits:
     # Draw plots as PNG outputs? Figures are still made and closed as usual; only the drawing, which
     # no grade depends on, is skipped (about half of notebook 01's grading time).
     figures: bool = False
+    # Folders the kernel must not see besides the course's own (isolation.hidden_paths): grade-class
+    # adds the submissions and the results folders.
+    hidden_paths: tuple[str, ...] = ()
 
 
 @dataclass
@@ -58,6 +64,8 @@ class Execution:
     findings: dict[int, list[str]] = field(default_factory=dict)  # cell index -> tampering seen before it
     guard_s: float = 0.0  # time spent in integrity checks (round trip included)
     elapsed_s: float = 0.0
+    isolation: str = "none"  # full | partial | none: what the kernel achieved (isolation.py)
+    isolation_missing: list[str] = field(default_factory=list)
 
 
 class _LimitedClient(NotebookClient):
@@ -87,21 +95,28 @@ class _LimitedClient(NotebookClient):
         self._used = 0
 
 
-def _kernel_manager(workdir: Path, limits: Limits, cgroup: Path | None, environment_keys: list[str],
+def _hidden_paths(limits: Limits) -> list[str] | None:
+    """What the kernel must not see (None: no isolation, for tests that show what it stops)."""
+    return isolation.hidden_paths(REPO_ROOT, limits.hidden_paths)
+
+
+def _kernel_manager(workdir: Path, channel: Path, limits: Limits, cgroup: Path | None, environment_keys: list[str],
                     zygote_address: str | None) -> AsyncKernelManager:
     spec_dir = workdir.parent / "kernelspec" / "course-grader"
     spec_dir.mkdir(parents=True, exist_ok=True)
     settings = {
         "workdir": str(workdir), "memory_mb": limits.memory_mb, "cpu_s": int(limits.notebook_timeout_s * 2) + 10,
         "file_size_mb": limits.file_size_mb, "max_processes": limits.max_processes, "cgroup": str(cgroup) if cgroup else None,
-        "environment_keys": environment_keys, "figures": limits.figures,
+        "environment_keys": environment_keys, "figures": limits.figures, "channel": str(channel), "hidden": _hidden_paths(limits),
     }
     argv = [sys.executable, "-m", "autograder._kernel", "--limits", json.dumps(settings), "-f", "{connection_file}"]
     if zygote_address:
         argv[3:3] = ["--zygote", zygote_address]
     (spec_dir / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "grader", "language": "python"}))
     specs = KernelSpecManager(kernel_dirs=[str(spec_dir.parent)], ensure_native_kernel=False)
-    return AsyncKernelManager(kernel_name="course-grader", kernel_spec_manager=specs)
+    # Unix socket files in the sandbox, not TCP: the kernel's network namespace has no route to ours.
+    return AsyncKernelManager(kernel_name="course-grader", kernel_spec_manager=specs, transport="ipc",
+                              connection_file=str(channel / "kernel.json"))
 
 
 def _make_pids_cgroup(max_processes: int) -> Path | None:
@@ -158,16 +173,18 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, t
     cgroup = _make_pids_cgroup(limits.max_processes)
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="sandbox-") as tmp:
-        workdir = Path(tmp) / "work"
+        workdir, channel = Path(tmp) / "work", Path(tmp) / "channel"  # the kernel's only writable folders
         workdir.mkdir()
+        channel.mkdir()
         config_dir = workdir / ".matplotlib"
         zygote.copy_font_cache(config_dir)
         base_env = {**os.environ, **environment}
         if limits.threads:  # parallel kernels must not each spawn one BLAS thread per core
             base_env.update({name: str(limits.threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
-        kernel_env = {**base_env, "HOME": str(workdir), "MPLCONFIGDIR": str(config_dir), "IPYTHONDIR": str(workdir / ".ipython")}
+        kernel_env = {**base_env, "HOME": str(workdir), "MPLCONFIGDIR": str(config_dir), "IPYTHONDIR": str(workdir / ".ipython"),
+                      "TMPDIR": str(workdir)}
         warm = zygote.shared(preload, base_env)
-        km = _kernel_manager(workdir, limits, cgroup, sorted(environment), warm.address[1:] if warm else None)
+        km = _kernel_manager(workdir, channel, limits, cgroup, sorted(environment), warm.address[1:] if warm else None)
         client = _LimitedClient(nb, km=km, timeout=int(limits.cell_timeout_s), allow_errors=True,
                                 interrupt_on_timeout=False, kernel_name="course-grader",
                                 resources={"metadata": {"path": str(workdir)}})
@@ -177,6 +194,7 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, t
             with client.setup_kernel(cwd=str(workdir), env=kernel_env):
                 provisioner = getattr(km, "provisioner", None)
                 kernel_pid = getattr(getattr(provisioner, "process", None), "pid", None)
+                result.isolation, result.isolation_missing = _isolation_report(channel)
                 for index, cell in enumerate(nb.cells):
                     if cell.cell_type != "code":
                         continue
@@ -211,6 +229,15 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, t
                 result.message = f"cell {client.overflowed_cell} printed more than {limits.max_output_kb} KB (the rest was dropped)"
     result.elapsed_s = time.monotonic() - start
     return result
+
+
+def _isolation_report(channel: Path) -> tuple[str, list[str]]:
+    """The level the kernel reached, written by it before ipykernel started (so before any cell)."""
+    try:
+        report = json.loads((channel / "isolation.json").read_text())
+        return report["level"], report["missing"]
+    except (OSError, ValueError, KeyError):
+        return "none", ["the kernel did not report its isolation"]
 
 
 def _guard_report(client: NotebookClient, index: int, protect: tuple[str, ...] = ()) -> list[str]:
