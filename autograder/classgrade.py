@@ -263,7 +263,17 @@ def grade_submission(kit: Kit, payload: bytes, limits: Limits | None = None, lab
         return report
 
     static = _static_flags(nb, kit)
-    nb = _restore_tests(nb, kit)
+    try:
+        nb = _restore_tests(nb, kit)
+    except Exception as error:  # noqa: BLE001 - nbgrader cannot place a missing cell (an older release)
+        missing = sorted({c["grade_id"] for c in kit.graded_cells} - {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb.cells})
+        reason = f"missing cells {', '.join(missing[:5])}" if missing else f"{type(error).__name__}: {error}"[:200]
+        report.update(status="invalid", flags=[f"the notebook does not match this course's current release ({reason}): "
+                                                "start from the released notebook and copy your solutions in"])
+        report["cells"] = [{"grade_id": c["grade_id"], "score": 0.0, "max_score": c["points"], "passed": False,
+                            "message": "not graded: the notebook does not match the current release"} for c in kit.graded_cells if c["autograded"]]
+        report["elapsed_s"] = time.perf_counter() - start
+        return report
     review = _review_flags(nb)
     tests = {i: c.metadata.nbgrader["grade_id"] for i, c in enumerate(nb.cells) if _is_test(c)}
     run = execute(nb, limits, check_before=_checkpoints(nb, tests), environment=GRADER_ENVIRONMENT, preload=kit.preload)

@@ -100,7 +100,8 @@ def grade_notebook(path: Path | str, limits=None) -> GradeResult:
     name = identify(submission, path)
     start = time.perf_counter()
     report = grade_submission(kit_for(name), nbformat.writes(submission).encode(), limits=limits, label=str(path))
-    isolation.warn_once(report.get("isolation", "none"))
+    if "isolation" in report:  # a kernel ran
+        isolation.warn_once(report["isolation"])
     return GradeResult(
         notebook=str(path),
         score=report["score"],
