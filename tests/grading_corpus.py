@@ -801,6 +801,50 @@ HONEST = [
             counts = collections.Counter(np.sign(polynomial_kernel(np.eye(3), np.eye(3), 3)).ravel())
             print(counts, math.isfinite(float(polynomial_kernel(np.ones((1, 2)), np.ones((1, 2)), 2)[0, 0])))
     """), "ok", "full"),
+    Case("honest_modern_syntax_and_introspection", _solved(perceptron_predict="""
+        from typing import Callable
+
+        Labeller = Callable[[np.ndarray], np.ndarray]
+
+        def perceptron_predict(X: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
+            \"\"\"Labels sign(X @ w + b) in {-1, +1}, with sign(0) = +1.\"\"\"
+            if (n := X.shape[0]) == 0:
+                return np.zeros(0, dtype=int)
+            match np.ndim(w):
+                case 1:
+                    scores = X @ w + b
+                case _:
+                    raise ValueError(f"w must be a vector, got {np.ndim(w)=}")
+            return np.where(scores >= 0, 1, -1).reshape(n)
+
+        print(type(perceptron_predict(np.ones((2, 2)), np.ones(2), 0.0)).__name__, perceptron_predict.__name__,
+              perceptron_predict.__doc__.splitlines()[0], getattr(np, "sign") is np.sign, callable(perceptron_predict))
+    """), "ok", "full"),
+    Case("honest_writes_files", _solved_plus(rbf_kernel="""
+        import csv
+        import os
+        from pathlib import Path
+
+        os.makedirs("figures", exist_ok=True)
+        fig, ax = plt.subplots()
+        ax.plot(np.linspace(0, 3, 30), rbf_kernel(np.zeros((1, 1)), np.linspace(0, 3, 30)[:, None], 1.0)[0])
+        fig.savefig(Path("figures") / "rbf_profile.png")
+        plt.close(fig)
+        with open("kernel_values.csv", "w", newline="") as handle:
+            csv.writer(handle).writerows(rbf_kernel(np.eye(2), np.eye(2), 1.0).tolist())
+        print(Path("kernel_values.csv").read_text())
+    """), "ok", "full"),
+    # Scratch work that reuses names later read-only cells bind (a demo copied from a test cell, XOR
+    # data built early): the read-only cells bind them again before using them.
+    Case("honest_demo_names_reused", _solved_plus(perceptron_train="""
+        X_xor = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+        y_xor = np.array([-1, 1, 1, -1])
+        w_demo, b_demo, m_demo = perceptron_train(X_xor, y_xor, max_epochs=5)
+        print("XOR after 5 epochs:", m_demo, "mistakes")
+    """, polynomial_kernel="""
+        K_demo = polynomial_kernel(np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]]), degree=2)
+        print(K_demo)
+    """), "ok", "full"),
     Case("honest_redefined_and_reimported", _with(_solution, perceptron_predict="""
         import numpy as np
         import matplotlib.pyplot as plt
