@@ -33,7 +33,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import course, zygote
+from autograder import course, static_check, zygote
 from autograder.runtime import FAST_ENV
 from autograder.sandbox import Limits, execute
 
@@ -128,26 +128,101 @@ def _restore_tests(nb: nbformat.NotebookNode, kit: Kit) -> nbformat.NotebookNode
 
 
 _WARNING = re.compile(r"(\w*(?:Warning|Error)): (.*)")
+_DEFAULT_EVALUE = {"AssertionError": "a check failed", "NotImplementedError": "the exercise is not solved yet"}
 
 
-def failure_message(cell: nbformat.NotebookNode | None) -> str:
-    """Why a test cell lost its points, without quoting any test source."""
+def _error_text(ename: str, evalue: str) -> str:
+    evalue = str(evalue or "").strip() or _DEFAULT_EVALUE.get(ename, "raised without a message")
+    return f"{ename}: {evalue}"[:500]
+
+
+def failure_message(cell: nbformat.NotebookNode | None, reply: dict | None = None) -> str:
+    """Why a test cell lost its points, without quoting any test source.
+
+    ``reply``: the kernel's execute reply; its error counts even when the notebook hid the output.
+    """
     if cell is None:
         return "test cell missing from the submission: copy it back from the released notebook"
     for output in cell.get("outputs", []):
         if output.output_type == "error":
-            evalue = str(output.evalue).strip()
-            if not evalue:
-                evalue = {"AssertionError": "a check failed", "NotImplementedError": "the exercise is not solved yet"}.get(
-                    output.ename, "raised without a message"
-                )
-            return f"{output.ename}: {evalue}"[:500]
+            return _error_text(output.ename, output.evalue)
+    if reply and reply.get("status") != "ok":
+        if reply.get("ename"):
+            return _error_text(reply["ename"], reply.get("evalue"))
+        return f"the cell did not complete (kernel reply: {reply.get('status')})"
     for output in cell.get("outputs", []):
         if output.output_type == "stream" and output.name == "stderr":
             found = _WARNING.search(output.text)
             detail = f" ({found.group(1)}: {found.group(2)[:200]})" if found else ""
             return f"the test cell wrote to stderr{detail}; any stderr output (a warning too) scores 0"
     return "the cell did not earn its points"
+
+
+def _heading_before(nb: nbformat.NotebookNode, index: int) -> str:
+    """The nearest markdown heading above cell ``index`` (what a learner calls the section)."""
+    for cell in reversed(nb.cells[:index]):
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()[:80]
+    return ""
+
+
+def _first_error(nb: nbformat.NotebookNode, replies: dict[int, dict], tests: dict[int, str]) -> dict | None:
+    """The first ungraded code cell whose execution failed, where a chain of failures starts
+    (an unsolved exercise's NotImplementedError is expected, not a cause)."""
+    for index in sorted(replies):
+        reply = replies[index]
+        if index not in tests and reply.get("status") != "ok" and reply.get("ename") != "NotImplementedError":
+            return {"cell": index + 1, "heading": _heading_before(nb, index), "ename": reply.get("ename") or "Error",
+                    "evalue": str(reply.get("evalue") or "").strip()[:300]}
+    return None
+
+
+def _root_cause(first_error: dict | None, index: int, own: str) -> str:
+    """``own`` failure message, led by an earlier cell's error that probably caused it."""
+    if first_error is None or first_error["cell"] > index or own.startswith("NotImplementedError"):
+        return own
+    where = f'cell {first_error["cell"]}' + (f' ("{first_error["heading"]}")' if first_error["heading"] else "")
+    return f"not run: {where} raised {_error_text(first_error['ename'], first_error['evalue'])} (then: {own})"[:700]
+
+
+def _checkpoints(nb: nbformat.NotebookNode, tests: dict[int, str]) -> dict[int, tuple[str, ...]]:
+    """Where the grader asks the integrity guard (cell index -> names to protect).
+
+    Before the first code cell (the guard records the clean state), before every test cell, and
+    before the first unlocked cell after locked ones (to record the names those bound: the setup
+    cell's imports, a test cell's data)."""
+    points: dict[int, tuple[str, ...]] = {}
+    pending: list[str] = []
+    first = True
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        locked = meta.get("locked") and not meta.get("solution")
+        if first or index in tests or (pending and not locked):
+            points[index] = tuple(dict.fromkeys(pending))
+            pending = []
+        first = False
+        if locked:
+            pending += static_check.bound_names(cell.source)
+    return points
+
+
+def _review_flags(nb: nbformat.NotebookNode) -> list[str]:
+    """Constructs in the cells a learner edits that tampering needs and no exercise does."""
+    flags = []
+    modules: set[str] = set()
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if not (meta.get("locked") and not meta.get("solution")):
+            label = f"cell {index + 1}" + (f" ({meta['grade_id']})" if meta.get("grade_id") else "")
+            flags += [f"review: {label}, line {f.line}: {f.reason}" for f in static_check.suspicious_constructs(cell.source, modules)]
+        modules |= static_check.module_names(cell.source)
+    return flags
 
 
 def _is_test(cell) -> bool:
@@ -186,16 +261,16 @@ def grade_submission(kit: Kit, payload: bytes, limits: Limits | None = None, lab
 
     static = _static_flags(nb, kit)
     nb = _restore_tests(nb, kit)
+    review = _review_flags(nb)
     tests = {i: c.metadata.nbgrader["grade_id"] for i, c in enumerate(nb.cells) if _is_test(c)}
-    first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), None)
-    run = execute(nb, limits, check_before=set(tests) | ({first_code} if first_code is not None else set()),
-                  environment=GRADER_ENVIRONMENT, preload=kit.preload)
+    run = execute(nb, limits, check_before=_checkpoints(nb, tests), environment=GRADER_ENVIRONMENT, preload=kit.preload)
+    first_error = _first_error(nb, run.replies, tests)
     report["execution_s"] = run.elapsed_s
 
     tamper: list[str] = []
     by_id = {}
     for index, grade_id in tests.items():
-        seen = [f for i, found in sorted(run.findings.items()) if i <= index for f in found]
+        seen = list(dict.fromkeys(f for i, found in sorted(run.findings.items()) if i <= index for f in found))
         for finding in seen:
             if finding not in tamper:
                 tamper.append(finding)
@@ -214,17 +289,19 @@ def grade_submission(kit: Kit, payload: bytes, limits: Limits | None = None, lab
             score, message = 0.0, (f"not run: {run.message}" if index is not None and run.status != "ok" else failure_message(None))
         elif seen or grade_id in static:
             score, message = 0.0, "0 because the grading was tampered with: " + "; ".join((seen + static.get(grade_id, []))[:3])
+        elif run.replies.get(index, {}).get("status") != "ok":  # an error, whatever the outputs show
+            score, message = 0.0, _root_cause(first_error, index, failure_message(cell, run.replies.get(index)))
         else:
             auto, _ = determine_grade(cell)
             score = float(auto or 0.0)
-            message = "" if score >= points else failure_message(cell)
+            message = "" if score >= points else _root_cause(first_error, index, failure_message(cell))
         cells.append({"grade_id": grade_id, "score": score, "max_score": points, "passed": score >= points, "message": message})
 
-    report.update(cells=cells, score=float(sum(c["score"] for c in cells)), flags=tamper,
+    report.update(cells=cells, score=float(sum(c["score"] for c in cells)), flags=tamper + review, first_error=first_error,
                   executed=nbformat.writes(nb), elapsed_s=time.perf_counter() - start)
-    report["status"] = run.status if run.status != "ok" else ("tampered" if tamper else "ok")
+    report["status"] = run.status if run.status != "ok" else ("tampered" if tamper else "review" if review else "ok")
     if run.status != "ok":
-        report["flags"] = [run.message] + tamper
+        report["flags"] = [run.message] + tamper + review
     return report
 
 

@@ -39,8 +39,9 @@ class GradeResult:
     assignment: str = ""
     elapsed_s: float = 0.0
     execution_s: float = 0.0  # the notebook's own run in the kernel (elapsed_s adds grading overhead)
-    status: str = "ok"  # ok | tampered | timeout | crashed | output_limit
+    status: str = "ok"  # ok | review | tampered | timeout | crashed | output_limit
     flags: list[str] = field(default_factory=list)
+    first_error: dict | None = None  # the first ungraded cell that raised: cell, heading, ename, evalue
     autograded: nbformat.NotebookNode | None = None  # the executed notebook, for tests
 
     def to_json(self) -> dict:
@@ -53,6 +54,7 @@ class GradeResult:
             "manual": self.manual,
             "status": self.status,
             "flags": self.flags,
+            "first_error": self.first_error,
         }
 
 
@@ -107,6 +109,7 @@ def grade_notebook(path: Path | str, limits=None) -> GradeResult:
         execution_s=report["execution_s"],
         status=report["status"],
         flags=report["flags"],
+        first_error=report.get("first_error"),
         autograded=nbformat.reads(report["executed"], as_version=4) if report["executed"] else None,
     )
 

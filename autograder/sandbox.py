@@ -52,6 +52,9 @@ class Execution:
     status: str = "ok"  # ok | timeout | crashed | output_limit
     message: str = ""
     executed: set[int] = field(default_factory=set)  # indices of cells that ran to completion
+    # cell index -> the kernel's execute reply: status ("ok", "error", "aborted"), ename, evalue.
+    # Errors count from the reply, whatever the outputs show (a notebook can silence its tracebacks).
+    replies: dict[int, dict] = field(default_factory=dict)
     findings: dict[int, list[str]] = field(default_factory=dict)  # cell index -> tampering seen before it
     elapsed_s: float = 0.0
 
@@ -62,6 +65,12 @@ class _LimitedClient(NotebookClient):
     max_output_bytes = 0
     _used = 0
     overflowed_cell: int | None = None
+    last_reply: dict | None = None
+
+    async def _check_raise_for_error(self, cell, cell_index, exec_reply):
+        content = (exec_reply or {}).get("content", {})
+        self.last_reply = {key: content.get(key) for key in ("status", "ename", "evalue")} if exec_reply else None
+        return await super()._check_raise_for_error(cell, cell_index, exec_reply)
 
     def output(self, outs, msg, display_id, cell_index):
         self._used += len(json.dumps(msg.get("content", {}), default=str))
@@ -134,9 +143,10 @@ def _kill_all(cgroup: Path | None, pids: list[int]) -> None:
         pass
 
 
-def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: set[int], environment: dict[str, str],
+def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, tuple[str, ...]], environment: dict[str, str],
             preload: tuple[str, ...] = ()) -> Execution:
-    """Run ``nb`` top to bottom in a sandboxed kernel; ``check_before``: cell indices to guard.
+    """Run ``nb`` top to bottom in a sandboxed kernel, asking the integrity guard before the cells
+    in ``check_before`` (cell index -> names the locked cell just before it bound, to protect).
 
     ``preload``: modules the kernel will import (its setup cell's); a zygote of this process with
     them already imported forks the kernel (see zygote.py), saving seconds per notebook.
@@ -176,9 +186,11 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: set[int], e
                     client.timeout = max(1, int(min(limits.cell_timeout_s, remaining)))
                     client.reset_budget()
                     if index in check_before:
-                        result.findings[index] = _guard_report(client, index)
+                        result.findings[index] = _guard_report(client, index, check_before[index])
                         client.reset_budget()
+                    client.last_reply = None
                     client.execute_cell(cell, index)
+                    result.replies[index] = client.last_reply or {"status": "error", "ename": "NoReply", "evalue": "the kernel sent no reply"}
                     result.executed.add(index)
         except CellTimeoutError:
             result.status, result.message = "timeout", f"cell {index} did not finish within {client.timeout} s"
@@ -196,10 +208,10 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: set[int], e
     return result
 
 
-def _guard_report(client: NotebookClient, index: int) -> list[str]:
+def _guard_report(client: NotebookClient, index: int, protect: tuple[str, ...] = ()) -> list[str]:
     """Ask the in-kernel guard for tampering findings; a missing or forged report is itself one."""
     nonce = secrets.token_hex(8)
-    probe = nbformat.v4.new_code_cell(f"__import__('autograder._guard', fromlist=['check']).check({nonce!r})")
+    probe = nbformat.v4.new_code_cell(f"__import__('autograder._guard', fromlist=['check']).check({nonce!r}, {tuple(protect)!r})")
     try:
         client.execute_cell(probe, index, store_history=False)
     except CellTimeoutError:

@@ -104,10 +104,10 @@ CASES = [
     # answering, which costs this submission only (a timeout), like any other hang.
     Case("break_display_hook", _prepend_to_first_exercise("get_ipython().displayhook = lambda *a: None"), "timeout", "zero", "did not finish"),
     Case("input_transformer_blanks_cells", _stubbed_with("get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])"), "tampered", "zero", "integrity check was silenced"),
-    Case("ast_transformer", _stubbed_with("import ast\nget_ipython().ast_transformers.append(ast.NodeTransformer())"), "tampered", "zero", "AST transformers was changed"),
+    Case("ast_transformer", _stubbed_with("import ast\nget_ipython().ast_transformers.append(ast.NodeTransformer())"), "tampered", "zero", "shell.ast_transformers was changed"),
     Case("event_callback", _stubbed_with("get_ipython().events.register('pre_run_cell', lambda *a: None)"), "tampered", "zero", "event callbacks was changed"),
-    Case("custom_exception_handler", _stubbed_with("get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)"), "tampered", "zero", "custom exception handler was changed"),
-    Case("trace_hook", _stubbed_with("import sys\nsys.settrace(lambda *a: None)"), "tampered", "zero", "tracing or profiling hook"),
+    Case("custom_exception_handler", _stubbed_with("get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)"), "tampered", "zero", "shell.custom_exceptions was changed"),
+    Case("trace_hook", _stubbed_with("import sys\nsys.settrace(lambda *a: None)"), "tampered", "zero", "tracing hook"),
     Case("forge_integrity_check", _stubbed_with("__import__('autograder._guard', fromlist=['x']).check = lambda nonce: None"), "tampered", "zero", "integrity check was silenced"),
     Case("change_grader_environment", _prepend_to_first_exercise("import os\nos.environ['COURSE_FAST'] = '0'"), "tampered", "zero", "COURSE_FAST was changed"),
     Case("read_solution_notebook", _stubbed_with(

@@ -4,6 +4,9 @@ One kernel per notebook runs the solution top to bottom in fast mode. At each au
 every registered wrong version of the exercise is swapped in and the test cell (the exact code
 nbgrader grades with, hidden part included) must fail; then the solution is restored and the test
 cell must pass.
+
+Wrong code loses points; it is not tampering: the integrity guard runs in the same kernel and must
+find nothing after any wrong version ran, and the static look must not flag any wrong version.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 from wrong_implementations import load
 
-from autograder import course
+from autograder import course, static_check
+from autograder._guard import REPORT_MIME
 from autograder.classgrade import GRADER_ENVIRONMENT
 
 MIN_WRONG_PER_EXERCISE = 3
@@ -29,6 +33,19 @@ def _fails(client, source, index):
     return any(o.output_type == "stream" and o.name == "stderr" for o in cell.outputs)
 
 
+def _guard_findings(client, index, nonce):
+    cell = nbformat.v4.new_code_cell(f"__import__('autograder._guard', fromlist=['check']).check({nonce!r})")
+    client.execute_cell(cell, index)
+    reports = [o["data"][REPORT_MIME] for o in cell.outputs if REPORT_MIME in o.get("data", {})]
+    assert reports and reports[0]["nonce"] == nonce, "the integrity guard did not answer"
+    return reports[0]["findings"]
+
+
+def test_wrong_implementations_are_not_flagged_by_the_static_look(notebook):
+    flagged = [f"{w.name}: {f.reason}" for w in load(notebook) for f in static_check.suspicious_constructs(w.source)]
+    assert not flagged, "wrong code is not tampering, yet the static look flags:\n" + "\n".join(flagged)
+
+
 def test_hidden_tests_fail_wrong_implementations(notebook, monkeypatch):
     for key, value in GRADER_ENVIRONMENT.items():  # the environment grading uses
         monkeypatch.setenv(key, value)
@@ -42,8 +59,11 @@ def test_hidden_tests_fail_wrong_implementations(notebook, monkeypatch):
         assert count >= MIN_WRONG_PER_EXERCISE, f"{notebook}/{grade_id}: {count} wrong implementations, need {MIN_WRONG_PER_EXERCISE}"
 
     client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(course.SOLUTIONS_DIR / notebook)}})
-    survivors, tried = [], 0
+    survivors, tried, flagged = [], 0, []
     with client.setup_kernel():
+        start = nbformat.v4.new_code_cell(f"from autograder import _guard\n_guard.install({sorted(GRADER_ENVIRONMENT)!r})")
+        client.execute_cell(start, 0)
+        assert _guard_findings(client, 0, "baseline") == []
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
@@ -55,6 +75,11 @@ def test_hidden_tests_fail_wrong_implementations(notebook, monkeypatch):
                 if not _fails(client, cell.source, index):
                     survivors.append(f"{grade_id}: {wrong.name} ({wrong.description})")
                 assert not _fails(client, f"{wrong.target} = _reference", index)
+                findings = _guard_findings(client, index, f"after-{wrong.name}")
+                if findings:
+                    flagged.append(f"{wrong.name}: {findings}")
+                    break  # findings are sticky: the first one is the one to fix
             client.execute_cell(cell, index)  # the solution itself: raises if it fails
     print(f"{notebook}: {tried} wrong implementations tried, {tried - len(survivors)} caught")
     assert not survivors, "hidden tests let these wrong implementations through:\n" + "\n".join(survivors)
+    assert not flagged, "wrong code is not tampering, yet the integrity guard flags:\n" + "\n".join(flagged)
