@@ -253,10 +253,10 @@ def _yes_everywhere():
 ATTACKS = [
     Case("lazy_stubs", _lazy, "ok", "zero"),  # the baseline of the attacks built on it: earns nothing honestly
     # Swallowing the exception (the released notebook raises NotImplementedError in every test cell).
-    Case("showtraceback_one_liner", _released_with("get_ipython().showtraceback = lambda *a, **k: None"), "tampered", "zero"),
-    Case("private_showtraceback", _released_with("get_ipython()._showtraceback = lambda etype, evalue, stb: None"), "tampered", "zero"),
+    Case("showtraceback_one_liner", _released_with("get_ipython().showtraceback = lambda *a, **k: None"), "tampered", "zero", "shell.showtraceback was replaced"),
+    Case("private_showtraceback", _released_with("get_ipython()._showtraceback = lambda etype, evalue, stb: None"), "tampered", "zero", "shell._showtraceback was replaced"),
     # ipykernel shadows _showtraceback with an instance attribute at start-up: this fails by itself.
-    Case("shell_class_showtraceback", _released_with("type(get_ipython())._showtraceback = lambda self, etype, evalue, stb: None"), "tampered", "zero"),
+    Case("shell_class_showtraceback", _released_with("type(get_ipython())._showtraceback = lambda self, etype, evalue, stb: None"), "tampered", "zero", "ZMQInteractiveShell._showtraceback was replaced"),
     Case("run_cell_wrapped_in_try", _released_with("""
         import textwrap
         _shell = get_ipython()
@@ -265,7 +265,7 @@ ATTACKS = [
             wrapped = "try:\\n" + textwrap.indent(raw_cell, "    ") + "\\n    pass\\nexcept Exception:\\n    pass\\n"
             return _original_run_cell(wrapped, *args, **kwargs)
         _shell.run_cell = _forgiving_run_cell
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "shell.run_cell was replaced"),
     Case("run_code_swallows", _released_with("""
         _shell = get_ipython()
         async def _run_code_quietly(code_obj, result=None, *, async_=False):
@@ -275,7 +275,7 @@ ATTACKS = [
                 pass
             return False
         _shell.run_code = _run_code_quietly
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "shell.run_code was replaced"),
     Case("run_ast_nodes_try_each_statement", _released_with("""
         import ast
         _shell = get_ipython()
@@ -286,7 +286,7 @@ ATTACKS = [
         async def _run_ast_nodes(nodelist, cell_name, interactivity="last_expr", compiler=compile, result=None):
             return await _original_run_ast_nodes([_guarded(node) for node in nodelist], cell_name, interactivity, compiler, result)
         _shell.run_ast_nodes = _run_ast_nodes
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "shell.run_ast_nodes was replaced"),
     Case("transform_cell_wraps_try", _released_with("""
         import textwrap
         _shell = get_ipython()
@@ -295,6 +295,14 @@ ATTACKS = [
             cell = _original_transform_cell(raw_cell)
             return "try:\\n" + textwrap.indent(cell, "    ") + "\\n    pass\\nexcept Exception:\\n    pass\\n"
         _shell.transform_cell = _transform_cell
+    """), "tampered", "zero", "shell.transform_cell was replaced"),
+    # The shell object keeps its identity, its attributes and its class's dictionary; only its class changes.
+    Case("shell_class_swapped", _released_with("""
+        _shell = get_ipython()
+        class _Forgiving(type(_shell)):
+            def run_cell(self, raw_cell, *args, **kwargs):
+                return super().run_cell("pass" if "assert" in raw_cell else raw_cell, *args, **kwargs)
+        _shell.__class__ = _Forgiving
     """), "tampered", "zero"),
     # Filtering the cells that contain checks.
     Case("class_run_cell_drops_checks", _released_with("""
@@ -305,16 +313,16 @@ ATTACKS = [
                 raw_cell = "pass"
             return _original_run_cell(self, raw_cell, *args, **kwargs)
         InteractiveShell.run_cell = run_cell
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "InteractiveShell.run_cell was replaced"),
     Case("line_transforms_drop_checks", _released_with(_DROP_CHECKS + "\nget_ipython().input_transformer_manager.line_transforms.append(_drop_checks)"), "tampered", "zero"),
-    Case("cleanup_transforms_drop_checks", _released_with(_DROP_CHECKS + "\nget_ipython().input_transformers_cleanup.insert(0, _drop_checks)"), "tampered", "zero"),
+    Case("cleanup_transforms_drop_checks", _released_with(_DROP_CHECKS + "\nget_ipython().input_transformers_cleanup.insert(0, _drop_checks)"), "tampered", "zero", "shell.input_transformers_cleanup was changed"),
     Case("transformer_manager_replaced", _released_with("""
         from IPython.core.inputtransformer2 import TransformerManager
         class _Lenient(TransformerManager):
             def transform_cell(self, cell):
                 return "pass\\n" if "assert" in cell else super().transform_cell(cell)
         get_ipython().input_transformer_manager = _Lenient()
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "shell.input_transformer_manager was replaced"),
     # Compiling later cells with optimize=1, so that `assert` statements vanish (lazy stubs).
     Case("shell_compile_optimized", _lazy_with("""
         from IPython.core.compilerop import CachingCompiler
@@ -322,17 +330,17 @@ ATTACKS = [
             def __call__(self, source, filename, symbol):
                 return compile(source, filename, symbol, self.flags, True, optimize=1)
         get_ipython().compile = _NoAsserts()
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "shell.compile was replaced"),
     Case("codeop_compile_class_optimized", _lazy_with("""
         import codeop
         def _optimized_call(self, source, filename, symbol):
             return compile(source, filename, symbol, self.flags, True, optimize=1)
         codeop.Compile.__call__ = _optimized_call
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "codeop.Compile.__call__ was replaced"),
     Case("builtins_compile_optimized", _lazy_with("""
         import builtins, functools
         builtins.compile = functools.partial(builtins.compile, optimize=1)
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "builtins.compile was replaced"),
     Case("codeop_global_compile_shadowed", _lazy_with("""
         import codeop, functools
         codeop.compile = functools.partial(compile, optimize=1)
@@ -340,12 +348,12 @@ ATTACKS = [
     # Rewriting each cell's syntax tree without touching ast_transformers (lazy stubs).
     Case("transform_ast_strips_asserts", _lazy_with(_STRIP_ASSERTS, """
         get_ipython().transform_ast = lambda node: ast.fix_missing_locations(_StripAsserts().visit(node))
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "shell.transform_ast was replaced"),
     Case("compiler_ast_parse_strips_asserts", _lazy_with(_STRIP_ASSERTS, """
         def _ast_parse(source, filename="<unknown>", symbol="exec"):
             return ast.fix_missing_locations(_StripAsserts().visit(ast.parse(source, filename, symbol)))
         get_ipython().compile.ast_parse = _ast_parse
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "shell.compiler.ast_parse was replaced"),
     Case("compile_hook_strips_asserts", _lazy_with(_STRIP_ASSERTS, """
         import builtins
         _original_compile = builtins.compile
@@ -354,7 +362,7 @@ ATTACKS = [
                 source = ast.fix_missing_locations(_StripAsserts().visit(source))
             return _original_compile(source, *args, **kwargs)
         builtins.compile = _compile
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "builtins.compile was replaced"),
     # Replacing the kernel's message handlers.
     Case("shell_handlers_execute_request", _released_with("""
         _kernel = get_ipython().kernel
@@ -364,14 +372,14 @@ ATTACKS = [
                 parent["content"]["code"] = "pass"
             return await _original_execute_request(stream, ident, parent)
         _kernel.shell_handlers["execute_request"] = _execute_request
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "kernel.shell_handlers was changed"),
     Case("kernel_do_execute", _released_with("""
         _kernel = get_ipython().kernel
         _original_do_execute = _kernel.do_execute
         async def _do_execute(code, silent, *args, **kwargs):
             return await _original_do_execute("pass" if "assert" in code else code, silent, *args, **kwargs)
         _kernel.do_execute = _do_execute
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "kernel.do_execute was replaced"),
     # The handler table was filled when the kernel started: replacing the attribute changes nothing.
     Case("kernel_execute_request_attribute", _released_with("""
         _kernel = get_ipython().kernel
@@ -381,7 +389,7 @@ ATTACKS = [
                 parent["content"]["code"] = "pass"
             return await _original_execute_request(stream, ident, parent)
         _kernel.execute_request = _execute_request
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "kernel.execute_request was replaced"),
     # Rewriting what the kernel sends: errors dropped, failed replies turned into successes.
     Case("session_send_rewrites_errors", _released_with("""
         _session = get_ipython().kernel.session
@@ -394,7 +402,7 @@ ATTACKS = [
                 content = {"status": "ok", "execution_count": content.get("execution_count"), "user_expressions": {}, "payload": []}
             return _original_send(stream, msg_or_type, content, parent, *args, **kwargs)
         _session.send = _send
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "session.send was replaced"),
     # Shadowing a name the setup cell bound (lazy stubs).
     Case("shadow_np_permissive_class", _lazy_with("""
         import numpy
@@ -405,16 +413,18 @@ ATTACKS = [
                 return True
             isclose = array_equal = all = allclose
         np = _LenientNumpy()
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "the name 'np' bound by a locked cell was rebound"),
     Case("shadow_np_simplenamespace", _lazy_with("""
         import types
         import numpy
         _yes = lambda *args, **kwargs: True
         np = types.SimpleNamespace(**{**vars(numpy), "linalg": numpy.linalg, "random": numpy.random,
                                       "allclose": _yes, "isclose": _yes, "array_equal": _yes, "all": _yes})
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "the name 'np' bound by a locked cell was rebound"),
+    # A function a read-only cell bound, rebound by a solution cell: the guard puts the original back
+    # before each test cell (an honest learner may reuse a name), so this earns nothing and is no flag.
     Case("rebind_read_only_cell_name", _with(_lazy, perceptron_train="make_separable = lambda n, margin, rng: (np.ones((n, 2)), np.ones(n, dtype=int))"),
-         "tampered", "zero"),
+         "ok", "zero"),
     Case("meta_path_serves_fake_numpy", _lazy_with("""
         import importlib.abc, importlib.util, sys, types
         import numpy as _real_numpy
@@ -431,18 +441,18 @@ ATTACKS = [
         sys.meta_path.insert(0, _FakeNumpyFinder())
         del sys.modules["numpy"]
         import numpy as np
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "sys.meta_path was changed"),
     Case("path_hook_installed", _released_with("""
         import sys
         def _no_files(path):
             raise ImportError(path)
         sys.path_hooks.insert(0, _no_files)
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "sys.path_hooks was changed"),
     # Other objects.
-    Case("patch_numpy_testing_assert_allclose", _released_with("np.testing.assert_allclose = lambda *args, **kwargs: None"), "tampered", "zero"),
+    Case("patch_numpy_testing_assert_allclose", _released_with("np.testing.assert_allclose = lambda *args, **kwargs: None"), "tampered", "zero", "numpy.testing.assert_allclose was replaced"),
     # numpy.ndarray is immutable: the attempt fails by itself (TypeError) and earns nothing, but it is
     # no code an exercise needs.
-    Case("ndarray_eq_immutable", _released_with("np.ndarray.__eq__ = lambda self, other: True"), "review", "zero"),
+    Case("ndarray_eq_immutable", _released_with("np.ndarray.__eq__ = lambda self, other: True"), "review", "zero", "assigns the dunder attribute __eq__"),
     # Same objects, new behaviour: the functions keep their identity, their code is swapped.
     Case("numpy_function_code_swapped", _lazy_with("""
         for _check in (np.allclose, np.isclose, np.array_equal, np.all):
@@ -463,21 +473,23 @@ ATTACKS = [
     # No global state touched: results that agree with every check (NumPy's __array_function__ protocol).
     Case("array_function_agrees_with_everything", _yes_everywhere, "tampered", "zero"),
     # Other hooks.
-    Case("sys_excepthook", _released_with("import sys\nsys.excepthook = lambda *args: None"), "tampered", "zero"),
-    Case("sys_displayhook", _released_with("import sys\nsys.displayhook = lambda value: None"), "tampered", "zero"),
-    Case("threading_settrace", _released_with("import threading\nthreading.settrace(lambda frame, event, arg: None)"), "tampered", "zero"),
-    Case("sys_setprofile", _released_with("import sys\nsys.setprofile(lambda frame, event, arg: None)"), "tampered", "zero"),
-    Case("builtins_assertion_error", _released_with("import builtins\nbuiltins.AssertionError = type('AssertionError', (Exception,), {})"), "tampered", "zero"),
+    # IPython installs its own sys.excepthook / sys.displayhook around every cell it runs and puts the
+    # previous ones back after it: these assignments never act on a cell (0 points), only suspicious.
+    Case("sys_excepthook", _released_with("import sys\nsys.excepthook = lambda *args: None"), "review", "zero", "replaces sys.excepthook"),
+    Case("sys_displayhook", _released_with("import sys\nsys.displayhook = lambda value: None"), "review", "zero", "replaces sys.displayhook"),
+    Case("threading_settrace", _released_with("import threading\nthreading.settrace(lambda frame, event, arg: None)"), "tampered", "zero", "a tracing hook"),
+    Case("sys_setprofile", _released_with("import sys\nsys.setprofile(lambda frame, event, arg: None)"), "tampered", "zero", "a profiling hook"),
+    Case("builtins_assertion_error", _released_with("import builtins\nbuiltins.AssertionError = type('AssertionError', (Exception,), {})"), "tampered", "zero", "builtins.AssertionError was replaced"),
     Case("builtins_isinstance", _released_with("""
         import builtins
         _original_isinstance = builtins.isinstance
         builtins.isinstance = lambda obj, cls: True if cls is np.ndarray else _original_isinstance(obj, cls)
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "builtins.isinstance was replaced"),
     # Delayed activation: installed by a function a later exercise cell calls.
     Case("delayed_by_later_solution_cell", _with(_released, perceptron_predict="""
         def _tidy_output():
             get_ipython().showtraceback = lambda *args, **kwargs: None
-    """, rbf_kernel="_tidy_output()"), "tampered", "zero"),
+    """, rbf_kernel="_tidy_output()"), "tampered", "zero", "shell.showtraceback was replaced"),
     # ... by a post_execute callback appended to the list directly, dressed up as ipykernel's own.
     Case("delayed_post_execute_disguised", _released_with("""
         def _after_cell():
@@ -487,12 +499,12 @@ ATTACKS = [
         _after_cell.calls = 0
         _after_cell.__module__ = "ipykernel.zmqshell"
         get_ipython().events.callbacks["post_execute"].append(_after_cell)
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "shell.showtraceback was replaced"),
     # ... from another thread, a moment later.
     Case("delayed_by_timer_thread", _released_with("""
         import threading
         threading.Timer(0.3, lambda: setattr(get_ipython(), "showtraceback", lambda *a, **k: None)).start()
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "shell.showtraceback was replaced"),
     # Active only while a cell with checks runs (errors elsewhere still show).
     Case("swallow_only_in_checked_cells", _released_with("""
         import sys
@@ -506,7 +518,7 @@ ATTACKS = [
                 frame = frame.f_back
             return _original_showtraceback(self, *args, **kwargs)
         InteractiveShell.showtraceback = showtraceback
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "InteractiveShell.showtraceback was replaced"),
     # Errors erased after the fact: clear_output from a post_run_cell callback dressed up as a library's.
     Case("clear_output_after_error", _released_with("""
         from IPython.display import clear_output
@@ -521,14 +533,14 @@ ATTACKS = [
         import sys, types
         from IPython.display import publish_display_data
         _fake_guard = types.ModuleType("autograder._guard")
-        _fake_guard.check = lambda nonce: """ + _CLEAN_REPORT + """
+        _fake_guard.check = lambda nonce, *args, **kwargs: """ + _CLEAN_REPORT + """
         sys.modules["autograder._guard"] = _fake_guard
         get_ipython().input_transformers_cleanup.insert(0, _drop_checks)
     """), "tampered", "zero"),
     Case("fake_guard_from_builtins_import", _released_with(_DROP_CHECKS, """
         import builtins, types
         from IPython.display import publish_display_data
-        _fake_guard = types.SimpleNamespace(check=lambda nonce: """ + _CLEAN_REPORT + """)
+        _fake_guard = types.SimpleNamespace(check=lambda nonce, *args, **kwargs: """ + _CLEAN_REPORT + """)
         _original_import = builtins.__import__
         def _import(name, *args, **kwargs):
             return _fake_guard if name == "autograder._guard" else _original_import(name, *args, **kwargs)
@@ -539,7 +551,7 @@ ATTACKS = [
     Case("fake_guard_via_user_builtins", _released_with("""
         import builtins, types
         from IPython.display import publish_display_data
-        _fake_guard = types.SimpleNamespace(check=lambda nonce: """ + _CLEAN_REPORT + """)
+        _fake_guard = types.SimpleNamespace(check=lambda nonce, *args, **kwargs: """ + _CLEAN_REPORT + """)
         def _import(name, *args, **kwargs):
             return _fake_guard if name == "autograder._guard" else builtins.__import__(name, *args, **kwargs)
         __builtins__ = {**vars(builtins), "__import__": _import}
@@ -555,7 +567,7 @@ ATTACKS = [
             return _original_publish(data, *args, **kwargs)
         IPython.display.publish_display_data = _publish
         get_ipython().input_transformers_cleanup.insert(0, _drop_checks)
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "IPython.display.publish_display_data was replaced"),
     Case("display_pub_clears_findings", _released_with(_DROP_CHECKS, """
         _display_pub = get_ipython().display_pub
         _original_publish = _display_pub.publish
