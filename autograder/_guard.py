@@ -51,6 +51,13 @@ WATCHED_ROOTS = frozenset({
     "numpy", "torch", "IPython", "ipykernel", "traitlets", "zmq", "jupyter_client", "comm", "tornado",
     "matplotlib_inline", "autograder",
 })
+# torch has about 800 modules; most are machinery for distributed, compiled or quantised models that
+# no test calls. Watched: its public modules outside these families, plus the private modules
+# that define what tests do call (Tensor, assert_close).
+_TORCH_SKIPPED = frozenset({"distributed", "fx", "ao", "quantization", "distributions", "cuda", "xpu", "mtia", "mps", "backends",
+                            "package", "jit", "onnx", "export", "utils", "nested", "masked", "signal", "monitor", "accelerator",
+                            "compiler", "profiler", "futures", "multiprocessing", "hub", "overrides", "library", "amp", "cpu"})
+_TORCH_PRIVATE_KEPT = frozenset({"torch._tensor", "torch.testing._comparison", "torch.nn.modules._functions", "torch._linalg_utils"})
 _PLAIN = (int, float, complex, str, bytes, bool, type(None), tuple, list, dict, set, frozenset, bytearray)
 _SUSPICIOUS_OPEN = (".ipynb", "gradebook")
 # Behavioural entries the machinery itself replaces while it runs cells: (owner, name).
@@ -148,9 +155,18 @@ def _is_class(value) -> bool:
 # --- snapshot -----------------------------------------------------------------------------------
 
 
+def _watched(name: str) -> bool:
+    root, _, rest = name.partition(".")
+    if root not in WATCHED_ROOTS or name == __name__:
+        return False
+    if root != "torch" or name in _TORCH_PRIVATE_KEPT:
+        return True
+    parts = rest.split(".") if rest else []
+    return not any(part.startswith("_") for part in parts) and (not parts or parts[0] not in _TORCH_SKIPPED)
+
+
 def _watched_modules() -> list[tuple[str, types.ModuleType]]:
-    return [(name, module) for name, module in list(sys.modules.items())
-            if isinstance(module, types.ModuleType) and name.partition(".")[0] in WATCHED_ROOTS and name != __name__]
+    return [(name, module) for name, module in list(sys.modules.items()) if isinstance(module, types.ModuleType) and _watched(name)]
 
 
 def _record_modules() -> None:
@@ -163,7 +179,7 @@ def _record_modules() -> None:
         for value in namespace.values():
             if _is_class(value) and value not in _classes and value.__flags__ & (1 << 9):  # heap types only: C types are immutable
                 owner = getattr(value, "__module__", None) or ""
-                if owner.partition(".")[0] in WATCHED_ROOTS:
+                if isinstance(owner, str) and _watched(owner):
                     attributes = dict(value.__dict__)
                     _classes[value] = (attributes, tuple(map(id, attributes.values())))
 

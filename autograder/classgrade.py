@@ -266,6 +266,7 @@ def grade_submission(kit: Kit, payload: bytes, limits: Limits | None = None, lab
     run = execute(nb, limits, check_before=_checkpoints(nb, tests), environment=GRADER_ENVIRONMENT, preload=kit.preload)
     first_error = _first_error(nb, run.replies, tests)
     report["execution_s"] = run.elapsed_s
+    report["guard"] = {"checks": len(run.findings), "seconds": round(run.guard_s, 4)}
 
     tamper: list[str] = []
     by_id = {}

@@ -28,6 +28,11 @@ def feedback_html(student: str, result: dict) -> str:
         rows.append(f"<tr><td>{escape(cell['grade_id'])}</td><td>? / {cell['max_score']:g}</td><td>graded by hand</td><td></td></tr>")
     flags = "".join(f"<li>{escape(flag)}</li>" for flag in result.get("flags", []))
     flag_block = f"<div class='flags'><strong>Notes from the grader</strong><ul>{flags}</ul></div>" if flags else ""
+    error = result.get("first_error")
+    if error:  # where a chain of failures starts: what a learner should fix first
+        heading = f" (&ldquo;{escape(error['heading'])}&rdquo;)" if error.get("heading") else ""
+        flag_block += (f"<p class='flags'><strong>First error</strong>: cell {error['cell']}{heading} raised "
+                       f"{escape(error['ename'])}: {escape(error['evalue'])}</p>")
     title = f"{result.get('assignment') or result.get('notebook')}: {student}"
     return (
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"

@@ -125,6 +125,10 @@ def format_table(result: GradeResult) -> str:
     for m in result.manual:
         lines.append(f"  {m['grade_id']:<{width}}  {'-':>5}  {m['max_score']:>5g}  graded by hand (not in the total)")
     lines.append(f"  {'total':<{width}}  {result.score:>5g}  {result.max_score:>5g}")
+    if result.first_error:
+        error = result.first_error
+        heading = f' ("{error["heading"]}")' if error["heading"] else ""
+        lines.append(f"  first error: cell {error['cell']}{heading} raised {error['ename']}: {error['evalue']}")
     if result.status != "ok" or result.flags:
         lines.append(f"  status: {result.status}" + "".join(f"\n    - {flag}" for flag in result.flags))
     return "\n".join(lines)

@@ -56,6 +56,7 @@ class Execution:
     # Errors count from the reply, whatever the outputs show (a notebook can silence its tracebacks).
     replies: dict[int, dict] = field(default_factory=dict)
     findings: dict[int, list[str]] = field(default_factory=dict)  # cell index -> tampering seen before it
+    guard_s: float = 0.0  # time spent in integrity checks (round trip included)
     elapsed_s: float = 0.0
 
 
@@ -186,7 +187,9 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, t
                     client.timeout = max(1, int(min(limits.cell_timeout_s, remaining)))
                     client.reset_budget()
                     if index in check_before:
+                        asked = time.monotonic()
                         result.findings[index] = _guard_report(client, index, check_before[index])
+                        result.guard_s += time.monotonic() - asked
                         client.reset_budget()
                     client.last_reply = None
                     client.execute_cell(cell, index)

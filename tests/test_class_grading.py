@@ -3,10 +3,11 @@ leaks nothing, and grading through a real Dask scheduler with two worker process
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from grading_corpus import ATTACKS, CASES, HONEST, NOTEBOOK
+from leaks import assert_no_leak, hidden_test_lines
 
 from autograder import course, sandbox
 from autograder.classgrade import grade_class
@@ -68,12 +70,14 @@ def corpus_run(tmp_path_factory):
     cases = _write_corpus(submissions)
     saved = os.environ.get("TMPDIR")
     os.environ["TMPDIR"] = str(scratch)
+    console = io.StringIO()  # what grading prints here is checked for leaks too
     try:
         start = time.perf_counter()
-        results = grade_class(submissions, out, workers=2, limits=LIMITS, progress=False)
+        with contextlib.redirect_stdout(console), contextlib.redirect_stderr(console):
+            results = grade_class(submissions, out, workers=2, limits=LIMITS, progress=False)
     finally:
         os.environ.pop("TMPDIR") if saved is None else os.environ.__setitem__("TMPDIR", saved)
-    return cases, results, out, time.perf_counter() - start, str(scratch)
+    return cases, results, out, time.perf_counter() - start, console.getvalue(), str(scratch)
 
 
 def test_corpus_has_at_least_twenty_cases():
@@ -115,20 +119,20 @@ def test_no_kernel_or_child_process_is_left_behind(corpus_run):
 
 
 def test_outputs_are_complete_and_feedback_leaks_no_hidden_test(corpus_run):
-    cases, results, out, *_ = corpus_run
-    rows = list(csv.DictReader((out / "grades.csv").open()))
+    cases, results, out, _, console, _ = corpus_run
+    grades_csv = (out / "grades.csv").read_text()
+    rows = list(csv.DictReader(io.StringIO(grades_csv)))
     assert {(r["student"], r["notebook"]) for r in rows} == {(c.name, NOTEBOOK) for c in cases}
     assert set(rows[0]) == {"student", "notebook", "score", "max_score", "status", "flags"}
-    solution = nbformat.read(course.solution_path(NOTEBOOK), as_version=4)
-    hidden = {line.strip() for cell in solution.cells for block in re.findall(r"BEGIN HIDDEN TESTS(.*?)END HIDDEN TESTS", cell.source, re.S)
-              for line in block.splitlines() if len(line.strip()) > 12}
-    assert hidden
+    hidden = hidden_test_lines(nbformat.read(course.solution_path(NOTEBOOK), as_version=4))
+    assert_no_leak(grades_csv, hidden, "csv", "grades.csv")
+    assert_no_leak(console, hidden, "text", "grade-class console")
     for case in cases:
         page = (out / "feedback" / case.name / f"{NOTEBOOK}.html").read_text()
-        report = json.loads((out / "json" / case.name / f"{NOTEBOOK}.json").read_text())
-        assert {"notebook", "score", "max_score", "cells", "status", "flags"} <= set(report)
-        for line in hidden:
-            assert line not in page and line not in json.dumps(report), f"{case.name}: hidden test leaked: {line}"
+        stored = (out / "json" / case.name / f"{NOTEBOOK}.json").read_text()
+        assert {"notebook", "score", "max_score", "cells", "status", "flags"} <= set(json.loads(stored))
+        assert_no_leak(page, hidden, "html", f"{case.name}: feedback page")
+        assert_no_leak(stored, hidden, "json", f"{case.name}: json report")
 
 
 def test_interrupted_or_repeated_runs_lose_nothing(tmp_path):

@@ -1,14 +1,17 @@
 """The grading round trip on every notebook, and the `grade` command's contract."""
 
+import functools
 import json
 import subprocess
 import sys
 
 import nbformat
 import pytest
+from leaks import assert_no_leak, hidden_test_lines
 
 from autograder import course
-from autograder.grade import grade_notebook
+from autograder.feedback import feedback_html
+from autograder.grade import format_table, grade_notebook
 
 DEFAULT_BUDGET_S = 60  # COURSE.md: numpy notebooks 60 s, torch notebooks 150 s (set in metadata)
 
@@ -61,12 +64,18 @@ def test_edited_test_cells_are_restored_before_grading(notebook, tmp_path):
     assert result.score == 0, [c.grade_id for c in result.cells if c.passed]
 
 
-def test_failure_messages_never_quote_hidden_tests(notebook, solution_result, release_result):
-    source = course.solution_path(notebook).read_text()
-    hidden = source.split("### BEGIN HIDDEN TESTS")[1:]
-    hidden_lines = {line.strip() for block in hidden for line in block.split("### END HIDDEN TESTS")[0].split("\\n") if len(line.strip()) > 12}
-    for cell in release_result.cells + solution_result.cells:
-        assert not any(line in cell.message for line in hidden_lines), cell.message
+@functools.cache
+def _hidden_lines(name):
+    return hidden_test_lines(nbformat.read(course.solution_path(name), as_version=4))
+
+
+def test_grade_outputs_never_quote_hidden_tests(notebook, solution_result, release_result):
+    """What `grade` prints (table, --json) and the feedback page built from it, for the solved and the unsolved notebook."""
+    hidden = _hidden_lines(notebook)
+    for version, result in (("solution", solution_result), ("release", release_result)):
+        assert_no_leak(json.dumps(result.to_json()), hidden, "json", f"{notebook} {version}: grade --json")
+        assert_no_leak(format_table(result), hidden, "text", f"{notebook} {version}: grade table")
+        assert_no_leak(feedback_html("learner", result.to_json()), hidden, "html", f"{notebook} {version}: feedback page")
 
 
 def _run_cli(*args):
@@ -78,6 +87,8 @@ def test_grade_json_prints_exactly_one_object_of_the_documented_shape():
     run = _run_cli("grade", str(course.released_path(name)), "--json")
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)  # fails if there is anything but one JSON document
+    assert_no_leak(run.stdout, _hidden_lines(name), "json", f"grade --json {name}")
+    assert_no_leak(run.stderr, _hidden_lines(name), "text", f"grade --json {name} (stderr)")
     assert set(report) >= {"notebook", "score", "max_score", "cells"}
     assert isinstance(report["score"], float) and isinstance(report["max_score"], float)
     assert report["cells"], "no cells reported"
@@ -110,3 +121,23 @@ def test_grading_leaves_no_course_state_in_the_repository(release_result):
         assert not (course.REPO_ROOT / leftover).exists(), f"{leftover} left in the repository"
     for folder in (course.SOLUTIONS_DIR, course.NOTEBOOKS_DIR):
         assert not list(folder.rglob("gradebook.db")), f"a gradebook was left under {folder}"
+
+
+def test_a_failure_names_the_earlier_error_that_caused_it(tmp_path):
+    """A cell that raised (missing data, a broken solution cell) makes later test cells fail with a
+    NameError: the result names the first error, its cell and heading, not only the symptom."""
+    nb = nbformat.read(course.solution_path("01_perceptron"), as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "perceptron_predict")
+    cell.source = "raise FileNotFoundError('toy-data.csv not found: run `make data`')\n" + cell.source
+    path = tmp_path / "broken.ipynb"
+    nbformat.write(nb, path)
+    result = grade_notebook(path)
+    position = nb.cells.index(cell) + 1
+    assert result.first_error == {"cell": position, "heading": result.first_error["heading"], "ename": "FileNotFoundError",
+                                  "evalue": "toy-data.csv not found: run `make data`"}
+    assert result.first_error["heading"].startswith("Exercise 1")
+    failed = {c.grade_id: c.message for c in result.cells if not c.passed}
+    message = failed["test_perceptron_predict"]
+    assert message.startswith(f'not run: cell {position} ("Exercise 1') and "raised FileNotFoundError: toy-data.csv not found" in message
+    assert "NameError" in message, "the symptom stays visible after the cause"
+    assert "first error: cell" in format_table(result)

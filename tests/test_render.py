@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from leaks import assert_no_leak, find_leaks, hidden_test_lines
 
 from autograder import cli, course, render
 
@@ -107,17 +108,18 @@ def test_released_page_holds_no_solutions_or_hidden_tests_and_records_errors(sol
         assert marker not in released_text, f"released page contains {marker!r}"
 
     solution_nb = nbformat.read(course.solution_path(NAME), as_version=4)
-    hidden, solved, public = set(), set(), []
+    solved, public = set(), []
     for cell in solution_nb.cells:
-        hidden |= {line for block in HIDDEN.findall(cell.source) for line in _significant_lines(block)}
         solved |= {line for block in SOLUTION.findall(cell.source) for line in _significant_lines(block)}
         public.append(SOLUTION.sub("", HIDDEN.sub("", cell.source)))
-    secret = (hidden | solved) - _significant_lines("\n".join(public))
-    hidden_only = hidden - _significant_lines("\n".join(public))
-    # The check can see hidden tests: the solution page (same extraction) shows every one of them.
-    solution_lines = _page_lines(solution_render[3] / f"{NAME}.html")
-    assert hidden_only and hidden_only <= solution_lines, sorted(hidden_only - solution_lines)[:3]
-    assert not (secret & released_lines), f"released page leaks: {sorted(secret & released_lines)[:3]}"
+    solved -= _significant_lines("\n".join(public))
+    hidden = hidden_test_lines(solution_nb)
+    # The check can see hidden tests: the solution page shows every one of them.
+    solution_page = (solution_render[3] / f"{NAME}.html").read_text(encoding="utf-8")
+    assert find_leaks(solution_page, hidden, "html") == sorted(hidden)
+    assert_no_leak(released_text, hidden, "html", "released lecture page")
+    assert_no_leak(out + err, hidden, "text", "render --released console")
+    assert not (solved & released_lines), f"released page shows solutions: {sorted(solved & released_lines)[:3]}"
     assert "YOUR CODE HERE" in released_text  # it is the student version, executed
 
     line = re.search(rf"^{NAME}\s.*$", out, re.M).group(0)
