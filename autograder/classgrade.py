@@ -190,23 +190,26 @@ def _root_cause(first_error: dict | None, index: int, own: str) -> str:
 def _checkpoints(nb: nbformat.NotebookNode, tests: dict[int, str]) -> dict[int, tuple[str, ...]]:
     """Where the grader asks the integrity guard (cell index -> names to protect).
 
-    Before the first code cell (the guard records the clean state), before every test cell, and
-    before the first unlocked cell after locked ones (to record the names those bound: the setup
-    cell's imports, a test cell's data)."""
+    Before the first code cell (the guard records the clean state); before every test cell; right
+    after every test cell (a learner's function may tamper only while a test calls it), the last
+    one's check being ``len(nb.cells)``, after the notebook; and before the first unlocked cell
+    after locked ones (to record the names those bound: the setup cell's imports, a test's data)."""
     points: dict[int, tuple[str, ...]] = {}
     pending: list[str] = []
-    first = True
+    first, after_test = True, False
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
         meta = cell.get("metadata", {}).get("nbgrader", {})
         locked = meta.get("locked") and not meta.get("solution")
-        if first or index in tests or (pending and not locked):
+        if first or after_test or index in tests or (pending and not locked):
             points[index] = tuple(dict.fromkeys(pending))
             pending = []
-        first = False
+        first, after_test = False, index in tests
         if locked:
             pending += static_check.bound_names(cell.source)
+    if after_test:
+        points[len(nb.cells)] = tuple(dict.fromkeys(pending))
     return points
 
 
@@ -271,7 +274,10 @@ def grade_submission(kit: Kit, payload: bytes, limits: Limits | None = None, lab
     tamper: list[str] = []
     by_id = {}
     for index, grade_id in tests.items():
-        seen = list(dict.fromkeys(f for i, found in sorted(run.findings.items()) if i <= index for f in found))
+        # Findings are cumulative: the first check after the test cell also covers what the cell's
+        # own run did (a learner's function that patches numpy only when a test calls it).
+        after = min((i for i in run.findings if i > index), default=None)
+        seen = list(dict.fromkeys(f for i, found in sorted(run.findings.items()) if i <= (index if after is None else after) for f in found))
         for finding in seen:
             if finding not in tamper:
                 tamper.append(finding)

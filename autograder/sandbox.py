@@ -195,6 +195,8 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, t
                     client.execute_cell(cell, index)
                     result.replies[index] = client.last_reply or {"status": "error", "ename": "NoReply", "evalue": "the kernel sent no reply"}
                     result.executed.add(index)
+                if len(nb.cells) in check_before and result.status == "ok":  # after the last cell
+                    result.findings[len(nb.cells)] = _guard_report(client, len(nb.cells) - 1, check_before[len(nb.cells)])
         except CellTimeoutError:
             result.status, result.message = "timeout", f"cell {index} did not finish within {client.timeout} s"
         except DeadKernelError:
@@ -215,10 +217,14 @@ def _guard_report(client: NotebookClient, index: int, protect: tuple[str, ...] =
     """Ask the in-kernel guard for tampering findings; a missing or forged report is itself one."""
     nonce = secrets.token_hex(8)
     probe = nbformat.v4.new_code_cell(f"__import__('autograder._guard', fromlist=['check']).check({nonce!r}, {tuple(protect)!r})")
+    cell = client.nb.cells[index] if index < len(client.nb.cells) else None
     try:
         client.execute_cell(probe, index, store_history=False)
     except CellTimeoutError:
         return []  # a blocked kernel, not tampering: the next cell times out and says so
+    finally:
+        if cell is not None:  # nbclient stores the executed cell at its index: put the notebook's back
+            client.nb.cells[index] = cell
     for output in probe.outputs:
         report = output.get("data", {}).get(REPORT_MIME)
         if report is not None and report.get("nonce") == nonce:

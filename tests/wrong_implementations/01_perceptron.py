@@ -325,3 +325,63 @@ def kpp_np_sign(X_train, y_train, alpha, kernel, X):
 def kpp_kernel_on_training_points(X_train, y_train, alpha, kernel, X):
     """Scores the training points instead of X (wrong kernel arguments)."""
     return np.where(kernel(X_train, X_train) @ (alpha * y_train) >= 0, 1, -1)
+
+
+# --- perceptron_criterion -----------------------------------------------------------------------
+
+
+@breaks("perceptron_criterion", cell="test_perceptron_criterion")
+def criterion_mean(X, y, w, b):
+    """Averages over the examples instead of summing."""
+    margins = y * (X @ w + b)
+    counted = margins <= 0
+    n = len(X)
+    return float(np.sum(np.maximum(0.0, -margins)) / n), -(y[counted] @ X[counted]) / n, float(-np.sum(y[counted]) / n)
+
+
+@breaks("perceptron_criterion", cell="test_perceptron_criterion")
+def criterion_ties_do_not_count(X, y, w, b):
+    """The lecture's condition t f(x) < 0: subgradient 0 at the kink, so w = 0 never moves."""
+    margins = y * (X @ w + b)
+    counted = margins < 0
+    return float(np.sum(np.maximum(0.0, -margins))), -(y[counted] @ X[counted]), float(-np.sum(y[counted]))
+
+
+@breaks("perceptron_criterion", cell="test_perceptron_criterion")
+def criterion_hinge(X, y, w, b):
+    """The hinge loss max(0, 1 - y f(x)) instead of the perceptron criterion (a margin of 1)."""
+    margins = y * (X @ w + b)
+    counted = margins <= 1
+    return float(np.sum(np.maximum(0.0, 1.0 - margins))), -(y[counted] @ X[counted]), float(-np.sum(y[counted]))
+
+
+@breaks("perceptron_criterion", cell="test_perceptron_criterion")
+def criterion_gradient_sign_flipped(X, y, w, b):
+    """Returns the update direction +y x (the ascent direction) instead of the subgradient -y x."""
+    margins = y * (X @ w + b)
+    counted = margins <= 0
+    return float(np.sum(np.maximum(0.0, -margins))), y[counted] @ X[counted], float(np.sum(y[counted]))
+
+
+@breaks("perceptron_criterion", cell="test_perceptron_criterion")
+def criterion_every_example_counts(X, y, w, b):
+    """Sums -y x over all examples, not only the mistakes and ties."""
+    margins = y * (X @ w + b)
+    return float(np.sum(np.maximum(0.0, -margins))), -(y @ X), float(-np.sum(y))
+
+
+@breaks("perceptron_criterion", cell="test_perceptron_criterion")
+def criterion_without_bias(X, y, w, b):
+    """Ignores the bias: scores w.x and db = 0."""
+    margins = y * (X @ w)
+    counted = margins <= 0
+    return float(np.sum(np.maximum(0.0, -margins))), -(y[counted] @ X[counted]), 0.0
+
+
+@breaks("perceptron_criterion", cell="test_perceptron_criterion")
+def criterion_signs_folded_in_place(X, y, w, b):
+    """Multiplies X by the labels in place to get y x: the caller's data changes."""
+    X *= y[:, None]
+    margins = X @ w + y * b
+    counted = margins <= 0
+    return float(np.sum(np.maximum(0.0, -margins))), -X[counted].sum(axis=0), float(-np.sum(y[counted]))

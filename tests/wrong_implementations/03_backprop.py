@@ -1107,3 +1107,457 @@ def tl_without_half(params, X, y, reg, device="cpu"):
     loss = torch.nn.functional.cross_entropy(h, torch.tensor(y)) + reg * sum((t[f"W{i}"] ** 2).sum() for i in range(1, L + 1))
     loss.backward()
     return loss.item(), {k: v.grad.numpy() for k, v in t.items()}
+
+
+# --- boolean_mlp ----------------------------------------------------------------------------------
+
+
+@breaks("boolean_mlp", cell="test_boolean_mlp")
+def bm_threshold_d(positives):
+    """Hidden threshold D instead of D - 1: the unit's own positive gives sign(0) = 0."""
+    P = np.asarray(positives, dtype=float)
+    if P.ndim != 2 or not np.all(np.isin(P, (-1.0, 1.0))):
+        raise ValueError("bad positives")
+    M, D = P.shape
+    return P.copy(), np.full(M, -float(D)), np.ones(M), float(M - 1)
+
+
+@breaks("boolean_mlp", cell="test_boolean_mlp")
+def bm_and_at_the_output(positives):
+    """Output bias -(M - 1): an AND of the hidden units instead of an OR."""
+    P = np.asarray(positives, dtype=float)
+    if P.ndim != 2 or not np.all(np.isin(P, (-1.0, 1.0))):
+        raise ValueError("bad positives")
+    M, D = P.shape
+    return P.copy(), np.full(M, -(D - 1.0)), np.ones(M), -float(M - 1)
+
+
+@breaks("boolean_mlp", cell="test_boolean_mlp")
+def bm_output_bias_zero(positives):
+    """No output bias: with one active unit the sum is 2 - M, negative for M > 2."""
+    P = np.asarray(positives, dtype=float)
+    if P.ndim != 2 or not np.all(np.isin(P, (-1.0, 1.0))):
+        raise ValueError("bad positives")
+    M, D = P.shape
+    return P.copy(), np.full(M, -(D - 1.0)), np.ones(M), 0.0
+
+
+@breaks("boolean_mlp", cell="test_boolean_mlp")
+def bm_positive_threshold(positives):
+    """Hidden bias +(D - 1) instead of -(D - 1): units fire almost everywhere."""
+    P = np.asarray(positives, dtype=float)
+    if P.ndim != 2 or not np.all(np.isin(P, (-1.0, 1.0))):
+        raise ValueError("bad positives")
+    M, D = P.shape
+    return P.copy(), np.full(M, D - 1.0), np.ones(M), float(M - 1)
+
+
+@breaks("boolean_mlp", cell="test_boolean_mlp")
+def bm_transposed(positives):
+    """W1 transposed to (D, M)."""
+    P = np.asarray(positives, dtype=float)
+    if P.ndim != 2 or not np.all(np.isin(P, (-1.0, 1.0))):
+        raise ValueError("bad positives")
+    M, D = P.shape
+    return P.T.copy(), np.full(M, -(D - 1.0)), np.ones(M), float(M - 1)
+
+
+@breaks("boolean_mlp", cell="test_boolean_mlp")
+def bm_hard_coded_xor(positives):
+    """Returns the XOR network of the visible example whatever the positives."""
+    return np.array([[-1.0, 1.0], [1.0, -1.0]]), np.array([-1.0, -1.0]), np.ones(2), 1.0
+
+
+@breaks("boolean_mlp", cell="test_boolean_mlp")
+def bm_no_input_check(positives):
+    """Never raises: values other than -1 and +1 go through."""
+    P = np.asarray(positives, dtype=float)
+    M, D = P.shape if P.ndim == 2 else (1, P.size)
+    return P.reshape(M, D).copy(), np.full(M, -(D - 1.0)), np.ones(M), float(M - 1)
+
+
+# --- batchnorm_forward ----------------------------------------------------------------------------
+
+
+@breaks("batchnorm_forward", cell="test_batchnorm_forward")
+def bnf_unbiased_normalisation(x, gamma, beta, bn_param):
+    """Normalises with the unbiased batch variance (N - 1) instead of the biased one."""
+    if bn_param.get("mode") not in ("train", "test"):
+        raise ValueError("bad mode")
+    n, d = x.shape
+    eps, momentum = bn_param.setdefault("eps", 1e-5), bn_param.setdefault("momentum", 0.9)
+    rm, rv = bn_param.setdefault("running_mean", np.zeros(d)), bn_param.setdefault("running_var", np.ones(d))
+    if bn_param["mode"] == "test":
+        return gamma * (x - rm) / np.sqrt(rv + eps) + beta, None
+    if n < 2:
+        raise ValueError("one example")
+    mean, var = x.mean(axis=0), x.var(axis=0, ddof=1)
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    bn_param["running_mean"] = momentum * rm + (1 - momentum) * mean
+    bn_param["running_var"] = momentum * rv + (1 - momentum) * var
+    return gamma * x_hat + beta, (x_hat, gamma, inv_std)
+
+
+@breaks("batchnorm_forward", cell="test_batchnorm_forward")
+def bnf_biased_running_var(x, gamma, beta, bn_param):
+    """Running variance averaged with the biased batch variance (CS231n's habit, not the prompt's)."""
+    if bn_param.get("mode") not in ("train", "test"):
+        raise ValueError("bad mode")
+    n, d = x.shape
+    eps, momentum = bn_param.setdefault("eps", 1e-5), bn_param.setdefault("momentum", 0.9)
+    rm, rv = bn_param.setdefault("running_mean", np.zeros(d)), bn_param.setdefault("running_var", np.ones(d))
+    if bn_param["mode"] == "test":
+        return gamma * (x - rm) / np.sqrt(rv + eps) + beta, None
+    if n < 2:
+        raise ValueError("one example")
+    mean, var = x.mean(axis=0), x.var(axis=0)
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    bn_param["running_mean"] = momentum * rm + (1 - momentum) * mean
+    bn_param["running_var"] = momentum * rv + (1 - momentum) * var
+    return gamma * x_hat + beta, (x_hat, gamma, inv_std)
+
+
+@breaks("batchnorm_forward", cell="test_batchnorm_forward")
+def bnf_momentum_swapped(x, gamma, beta, bn_param):
+    """Running averages weighted the torch way round: (1 - momentum) * running + momentum * batch."""
+    if bn_param.get("mode") not in ("train", "test"):
+        raise ValueError("bad mode")
+    n, d = x.shape
+    eps, momentum = bn_param.setdefault("eps", 1e-5), bn_param.setdefault("momentum", 0.9)
+    rm, rv = bn_param.setdefault("running_mean", np.zeros(d)), bn_param.setdefault("running_var", np.ones(d))
+    if bn_param["mode"] == "test":
+        return gamma * (x - rm) / np.sqrt(rv + eps) + beta, None
+    if n < 2:
+        raise ValueError("one example")
+    mean, var = x.mean(axis=0), x.var(axis=0)
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    bn_param["running_mean"] = (1 - momentum) * rm + momentum * mean
+    bn_param["running_var"] = (1 - momentum) * rv + momentum * var * n / (n - 1)
+    return gamma * x_hat + beta, (x_hat, gamma, inv_std)
+
+
+@breaks("batchnorm_forward", cell="test_batchnorm_forward")
+def bnf_batch_statistics_at_test_time(x, gamma, beta, bn_param):
+    """Test mode normalises with the batch's own statistics instead of the running averages."""
+    if bn_param.get("mode") not in ("train", "test"):
+        raise ValueError("bad mode")
+    n, d = x.shape
+    eps, momentum = bn_param.setdefault("eps", 1e-5), bn_param.setdefault("momentum", 0.9)
+    rm, rv = bn_param.setdefault("running_mean", np.zeros(d)), bn_param.setdefault("running_var", np.ones(d))
+    mean, var = x.mean(axis=0), x.var(axis=0)
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    if bn_param["mode"] == "test":
+        return gamma * x_hat + beta, None
+    if n < 2:
+        raise ValueError("one example")
+    bn_param["running_mean"] = momentum * rm + (1 - momentum) * mean
+    bn_param["running_var"] = momentum * rv + (1 - momentum) * var * n / (n - 1)
+    return gamma * x_hat + beta, (x_hat, gamma, inv_std)
+
+
+@breaks("batchnorm_forward", cell="test_batchnorm_forward")
+def bnf_eps_outside_sqrt(x, gamma, beta, bn_param):
+    """Divides by sqrt(var) + eps instead of sqrt(var + eps)."""
+    if bn_param.get("mode") not in ("train", "test"):
+        raise ValueError("bad mode")
+    n, d = x.shape
+    eps, momentum = bn_param.setdefault("eps", 1e-5), bn_param.setdefault("momentum", 0.9)
+    rm, rv = bn_param.setdefault("running_mean", np.zeros(d)), bn_param.setdefault("running_var", np.ones(d))
+    if bn_param["mode"] == "test":
+        return gamma * (x - rm) / (np.sqrt(rv) + eps) + beta, None
+    if n < 2:
+        raise ValueError("one example")
+    mean, var = x.mean(axis=0), x.var(axis=0)
+    inv_std = 1 / (np.sqrt(var) + eps)
+    x_hat = (x - mean) * inv_std
+    bn_param["running_mean"] = momentum * rm + (1 - momentum) * mean
+    bn_param["running_var"] = momentum * rv + (1 - momentum) * var * n / (n - 1)
+    return gamma * x_hat + beta, (x_hat, gamma, inv_std)
+
+
+@breaks("batchnorm_forward", cell="test_batchnorm_forward")
+def bnf_normalises_rows(x, gamma, beta, bn_param):
+    """Normalises each example over its features (axis 1, layer-norm style) instead of each feature over the batch."""
+    if bn_param.get("mode") not in ("train", "test"):
+        raise ValueError("bad mode")
+    n, d = x.shape
+    eps, momentum = bn_param.setdefault("eps", 1e-5), bn_param.setdefault("momentum", 0.9)
+    rm, rv = bn_param.setdefault("running_mean", np.zeros(d)), bn_param.setdefault("running_var", np.ones(d))
+    if bn_param["mode"] == "test":
+        return gamma * (x - rm) / np.sqrt(rv + eps) + beta, None
+    if n < 2:
+        raise ValueError("one example")
+    mean, var = x.mean(axis=1, keepdims=True), x.var(axis=1, keepdims=True)
+    x_hat = (x - mean) / np.sqrt(var + eps)
+    bn_param["running_mean"] = momentum * rm + (1 - momentum) * x.mean(axis=0)
+    bn_param["running_var"] = momentum * rv + (1 - momentum) * x.var(axis=0, ddof=1)
+    return gamma * x_hat + beta, (x_hat, gamma, 1 / np.sqrt(x.var(axis=0) + eps))
+
+
+@breaks("batchnorm_forward", cell="test_batchnorm_forward")
+def bnf_updates_running_at_test_time(x, gamma, beta, bn_param):
+    """Also updates the running averages in test mode."""
+    if bn_param.get("mode") not in ("train", "test"):
+        raise ValueError("bad mode")
+    n, d = x.shape
+    eps, momentum = bn_param.setdefault("eps", 1e-5), bn_param.setdefault("momentum", 0.9)
+    rm, rv = bn_param.setdefault("running_mean", np.zeros(d)), bn_param.setdefault("running_var", np.ones(d))
+    mean, var = x.mean(axis=0), x.var(axis=0)
+    if bn_param["mode"] == "test":
+        out = gamma * (x - rm) / np.sqrt(rv + eps) + beta
+        bn_param["running_mean"] = momentum * rm + (1 - momentum) * mean
+        bn_param["running_var"] = momentum * rv + (1 - momentum) * var * n / max(n - 1, 1)
+        return out, None
+    if n < 2:
+        raise ValueError("one example")
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    bn_param["running_mean"] = momentum * rm + (1 - momentum) * mean
+    bn_param["running_var"] = momentum * rv + (1 - momentum) * var * n / (n - 1)
+    return gamma * x_hat + beta, (x_hat, gamma, inv_std)
+
+
+@breaks("batchnorm_forward", cell="test_batchnorm_forward")
+def bnf_running_var_starts_at_zero(x, gamma, beta, bn_param):
+    """Missing running_var defaults to zeros instead of ones."""
+    if bn_param.get("mode") not in ("train", "test"):
+        raise ValueError("bad mode")
+    n, d = x.shape
+    eps, momentum = bn_param.setdefault("eps", 1e-5), bn_param.setdefault("momentum", 0.9)
+    rm, rv = bn_param.setdefault("running_mean", np.zeros(d)), bn_param.setdefault("running_var", np.zeros(d))
+    if bn_param["mode"] == "test":
+        return gamma * (x - rm) / np.sqrt(rv + eps) + beta, None
+    if n < 2:
+        raise ValueError("one example")
+    mean, var = x.mean(axis=0), x.var(axis=0)
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    bn_param["running_mean"] = momentum * rm + (1 - momentum) * mean
+    bn_param["running_var"] = momentum * rv + (1 - momentum) * var * n / (n - 1)
+    return gamma * x_hat + beta, (x_hat, gamma, inv_std)
+
+
+# --- batchnorm_backward ---------------------------------------------------------------------------
+
+
+@breaks("batchnorm_backward", cell="test_batchnorm_backward")
+def bnb_statistics_as_constants(dout, cache):
+    """Treats the batch mean and variance as constants: dx = dout * gamma * inv_std."""
+    x_hat, gamma, inv_std = cache
+    return dout * gamma * inv_std, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+
+
+@breaks("batchnorm_backward", cell="test_batchnorm_backward")
+def bnb_no_mean_term(dout, cache):
+    """Backpropagates through the variance but forgets the mean's term."""
+    x_hat, gamma, inv_std = cache
+    n = dout.shape[0]
+    g = dout * gamma
+    return inv_std / n * (n * g - x_hat * (g * x_hat).sum(axis=0)), (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+
+
+@breaks("batchnorm_backward", cell="test_batchnorm_backward")
+def bnb_no_variance_term(dout, cache):
+    """Backpropagates through the mean but forgets the variance's term."""
+    x_hat, gamma, inv_std = cache
+    n = dout.shape[0]
+    g = dout * gamma
+    return inv_std / n * (n * g - g.sum(axis=0)), (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+
+
+@breaks("batchnorm_backward", cell="test_batchnorm_backward")
+def bnb_forgets_gamma(dout, cache):
+    """dx computed from dout instead of dout * gamma."""
+    x_hat, gamma, inv_std = cache
+    n = dout.shape[0]
+    return (inv_std / n * (n * dout - dout.sum(axis=0) - x_hat * (dout * x_hat).sum(axis=0)),
+            (dout * x_hat).sum(axis=0), dout.sum(axis=0))
+
+
+@breaks("batchnorm_backward", cell="test_batchnorm_backward")
+def bnb_gamma_beta_swapped(dout, cache):
+    """Returns dbeta in place of dgamma and the other way round."""
+    x_hat, gamma, inv_std = cache
+    n = dout.shape[0]
+    g = dout * gamma
+    dx = inv_std / n * (n * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))
+    return dx, dout.sum(axis=0), (dout * x_hat).sum(axis=0)
+
+
+@breaks("batchnorm_backward", cell="test_batchnorm_backward")
+def bnb_averages_parameter_gradients(dout, cache):
+    """Averages dgamma and dbeta over the batch instead of summing."""
+    x_hat, gamma, inv_std = cache
+    n = dout.shape[0]
+    g = dout * gamma
+    dx = inv_std / n * (n * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))
+    return dx, (dout * x_hat).mean(axis=0), dout.mean(axis=0)
+
+
+# --- sgd_momentum ---------------------------------------------------------------------------------
+
+
+@breaks("sgd_momentum", cell="test_sgd_momentum")
+def sm_wrong_sign(w, dw, config=None):
+    """Steps w - v: away from the descent direction."""
+    config = {} if config is None else config
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("momentum", 0.9)
+    v = config["momentum"] * config.get("velocity", np.zeros_like(w)) - config["learning_rate"] * dw
+    config["velocity"] = v
+    return w - v, config
+
+
+@breaks("sgd_momentum", cell="test_sgd_momentum")
+def sm_velocity_not_stored(w, dw, config=None):
+    """Never stores the velocity: every step starts from v = 0 (plain SGD)."""
+    config = {} if config is None else config
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("momentum", 0.9)
+    v = config["momentum"] * np.zeros_like(w) - config["learning_rate"] * dw
+    return w + v, dict(config, velocity=v)
+
+
+@breaks("sgd_momentum", cell="test_sgd_momentum")
+def sm_stale_velocity(w, dw, config=None):
+    """Moves by the old velocity, then updates it: the step lags one gradient behind."""
+    config = {} if config is None else config
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("momentum", 0.9)
+    old = config.get("velocity", np.zeros_like(w))
+    config["velocity"] = config["momentum"] * old - config["learning_rate"] * dw
+    return w + old, config
+
+
+@breaks("sgd_momentum", cell="test_sgd_momentum")
+def sm_in_place(w, dw, config=None):
+    """Updates w in place and returns it."""
+    config = {} if config is None else config
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("momentum", 0.9)
+    v = config["momentum"] * config.get("velocity", np.zeros_like(w)) - config["learning_rate"] * dw
+    config["velocity"] = v
+    w += v
+    return w, config
+
+
+@breaks("sgd_momentum", cell="test_sgd_momentum")
+def sm_overwrites_config(w, dw, config=None):
+    """Resets learning_rate and momentum to the defaults even when config gives them."""
+    config = {} if config is None else config
+    config["learning_rate"], config["momentum"] = 1e-2, 0.9
+    v = config["momentum"] * config.get("velocity", np.zeros_like(w)) - config["learning_rate"] * dw
+    config["velocity"] = v
+    return w + v, config
+
+
+@breaks("sgd_momentum", cell="test_sgd_momentum")
+def sm_torch_buffer_as_velocity(w, dw, config=None):
+    """Stores torch's buffer (momentum * v + dw) under 'velocity' and steps w - lr * v."""
+    config = {} if config is None else config
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("momentum", 0.9)
+    v = config["momentum"] * config.get("velocity", np.zeros_like(w)) + dw
+    config["velocity"] = v
+    return w - config["learning_rate"] * v, config
+
+
+# --- adam -----------------------------------------------------------------------------------------
+
+
+@breaks("adam", cell="test_adam")
+def ad_no_bias_correction(w, dw, config=None):
+    """Uses m and v without bias correction."""
+    config = {} if config is None else config
+    for key, default in [("learning_rate", 1e-3), ("beta1", 0.9), ("beta2", 0.999), ("epsilon", 1e-8), ("t", 0)]:
+        config.setdefault(key, default)
+    config.setdefault("m", np.zeros_like(w))
+    config.setdefault("v", np.zeros_like(w))
+    config["t"] += 1
+    config["m"] = config["beta1"] * config["m"] + (1 - config["beta1"]) * dw
+    config["v"] = config["beta2"] * config["v"] + (1 - config["beta2"]) * dw**2
+    return w - config["learning_rate"] * config["m"] / (np.sqrt(config["v"]) + config["epsilon"]), config
+
+
+@breaks("adam", cell="test_adam")
+def ad_eps_inside_sqrt(w, dw, config=None):
+    """Adds epsilon inside the square root."""
+    config = {} if config is None else config
+    for key, default in [("learning_rate", 1e-3), ("beta1", 0.9), ("beta2", 0.999), ("epsilon", 1e-8), ("t", 0)]:
+        config.setdefault(key, default)
+    config.setdefault("m", np.zeros_like(w))
+    config.setdefault("v", np.zeros_like(w))
+    config["t"] += 1
+    t = config["t"]
+    config["m"] = config["beta1"] * config["m"] + (1 - config["beta1"]) * dw
+    config["v"] = config["beta2"] * config["v"] + (1 - config["beta2"]) * dw**2
+    m_hat, v_hat = config["m"] / (1 - config["beta1"] ** t), config["v"] / (1 - config["beta2"] ** t)
+    return w - config["learning_rate"] * m_hat / np.sqrt(v_hat + config["epsilon"]), config
+
+
+@breaks("adam", cell="test_adam")
+def ad_t_off_by_one(w, dw, config=None):
+    """Bias correction with t + 1 (t incremented, then counted once more)."""
+    config = {} if config is None else config
+    for key, default in [("learning_rate", 1e-3), ("beta1", 0.9), ("beta2", 0.999), ("epsilon", 1e-8), ("t", 0)]:
+        config.setdefault(key, default)
+    config.setdefault("m", np.zeros_like(w))
+    config.setdefault("v", np.zeros_like(w))
+    config["t"] += 1
+    t = config["t"] + 1
+    config["m"] = config["beta1"] * config["m"] + (1 - config["beta1"]) * dw
+    config["v"] = config["beta2"] * config["v"] + (1 - config["beta2"]) * dw**2
+    m_hat, v_hat = config["m"] / (1 - config["beta1"] ** t), config["v"] / (1 - config["beta2"] ** t)
+    return w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"]), config
+
+
+@breaks("adam", cell="test_adam")
+def ad_abs_instead_of_square(w, dw, config=None):
+    """Second moment of |dw| instead of dw^2."""
+    config = {} if config is None else config
+    for key, default in [("learning_rate", 1e-3), ("beta1", 0.9), ("beta2", 0.999), ("epsilon", 1e-8), ("t", 0)]:
+        config.setdefault(key, default)
+    config.setdefault("m", np.zeros_like(w))
+    config.setdefault("v", np.zeros_like(w))
+    config["t"] += 1
+    t = config["t"]
+    config["m"] = config["beta1"] * config["m"] + (1 - config["beta1"]) * dw
+    config["v"] = config["beta2"] * config["v"] + (1 - config["beta2"]) * np.abs(dw)
+    m_hat, v_hat = config["m"] / (1 - config["beta1"] ** t), config["v"] / (1 - config["beta2"] ** t)
+    return w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"]), config
+
+
+@breaks("adam", cell="test_adam")
+def ad_moments_not_stored(w, dw, config=None):
+    """Computes m and v from zero at every step (never stores them)."""
+    config = {} if config is None else config
+    for key, default in [("learning_rate", 1e-3), ("beta1", 0.9), ("beta2", 0.999), ("epsilon", 1e-8), ("t", 0)]:
+        config.setdefault(key, default)
+    config["t"] += 1
+    t = config["t"]
+    m = (1 - config["beta1"]) * dw
+    v = (1 - config["beta2"]) * dw**2
+    config.setdefault("m", m)
+    config.setdefault("v", v)
+    m_hat, v_hat = m / (1 - config["beta1"] ** t), v / (1 - config["beta2"] ** t)
+    return w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"]), config
+
+
+@breaks("adam", cell="test_adam")
+def ad_overwrites_config(w, dw, config=None):
+    """Resets the hyperparameters to the defaults even when config gives them."""
+    config = {} if config is None else config
+    config.update(learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8)
+    config.setdefault("t", 0)
+    config.setdefault("m", np.zeros_like(w))
+    config.setdefault("v", np.zeros_like(w))
+    config["t"] += 1
+    t = config["t"]
+    config["m"] = config["beta1"] * config["m"] + (1 - config["beta1"]) * dw
+    config["v"] = config["beta2"] * config["v"] + (1 - config["beta2"]) * dw**2
+    m_hat, v_hat = config["m"] / (1 - config["beta1"] ** t), config["v"] / (1 - config["beta2"] ** t)
+    return w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"]), config

@@ -852,3 +852,206 @@ def viterbi_posterior_decoding(log_unary, log_pairwise):
     path = np.argmax(marginals, axis=1)
     score = log_unary[np.arange(len(path)), path].sum() + sum(log_pairwise[path[t - 1], path[t]] for t in range(1, len(path)))
     return path, float(score)
+
+
+# --- marginals_from_samples ---------------------------------------------------------------------
+
+
+@breaks("marginals_from_samples", cell="test_marginals_from_samples")
+def samples_float_fractions(samples):
+    """Divides with floats: 4/6 becomes 0.666..., not an exact Fraction."""
+    if not samples or any(len(s) != len(samples[0]) for s in samples):
+        raise ValueError("bad samples")
+    return [{v: [s[t] for s in samples].count(v) / len(samples) for v in {s[t] for s in samples}} for t in range(len(samples[0]))]
+
+
+@breaks("marginals_from_samples", cell="test_marginals_from_samples")
+def samples_pooled_over_positions(samples):
+    """Counts each value over all positions (the overall tag frequency), not per position."""
+    if not samples or any(len(s) != len(samples[0]) for s in samples):
+        raise ValueError("bad samples")
+    everything = [v for s in samples for v in s]
+    return [{v: Fraction(everything.count(v), len(everything)) for v in {s[t] for s in samples}} for t in range(len(samples[0]))]
+
+
+@breaks("marginals_from_samples", cell="test_marginals_from_samples")
+def samples_divide_by_distinct_values(samples):
+    """Normalises by the number of distinct values at the position instead of the number of samples."""
+    if not samples or any(len(s) != len(samples[0]) for s in samples):
+        raise ValueError("bad samples")
+    out = []
+    for t in range(len(samples[0])):
+        column = [s[t] for s in samples]
+        out.append({v: Fraction(column.count(v), len(set(column))) for v in set(column)})
+    return out
+
+
+@breaks("marginals_from_samples", cell="test_marginals_from_samples")
+def samples_zip_truncates(samples):
+    """Transposes with zip, which silently drops the tail of longer samples instead of raising."""
+    if not samples:
+        raise ValueError("no samples")
+    return [{v: Fraction(column.count(v), len(samples)) for v in set(column)} for column in zip(*samples)]
+
+
+@breaks("marginals_from_samples", cell="test_marginals_from_samples")
+def samples_every_seen_value(samples):
+    """Lists every value seen anywhere at every position, with Fraction(0) where it does not occur."""
+    if not samples or any(len(s) != len(samples[0]) for s in samples):
+        raise ValueError("bad samples")
+    values = {v for s in samples for v in s}
+    return [{v: Fraction([s[t] for s in samples].count(v), len(samples)) for v in values} for t in range(len(samples[0]))]
+
+
+# --- factor_graph / eliminate / bp_message_count ------------------------------------------------
+
+
+@breaks("factor_graph", cell="test_factor_graph")
+def graph_variable_first(scopes):
+    """Returns (variable, factor index) pairs instead of (factor index, variable)."""
+    for s in scopes:
+        if len(set(s)) != len(s):
+            raise ValueError("repeated variable")
+    return {(v, i) for i, s in enumerate(scopes) for v in s}
+
+
+@breaks("factor_graph", cell="test_factor_graph")
+def graph_one_based(scopes):
+    """Numbers the factors from 1, like psi_1, psi_2, ... on a slide."""
+    for s in scopes:
+        if len(set(s)) != len(s):
+            raise ValueError("repeated variable")
+    return {(i, v) for i, s in enumerate(scopes, start=1) for v in s}
+
+
+@breaks("factor_graph", cell="test_factor_graph")
+def graph_skips_unary_factors(scopes):
+    """Leaves out single-variable factors, as if they were not part of the graph."""
+    for s in scopes:
+        if len(set(s)) != len(s):
+            raise ValueError("repeated variable")
+    return {(i, v) for i, s in enumerate(scopes) if len(s) > 1 for v in s}
+
+
+@breaks("factor_graph", cell="test_factor_graph")
+def graph_accepts_repeats(scopes):
+    """Does not reject a scope that names a variable twice (the set hides the repeat)."""
+    return {(i, v) for i, s in enumerate(scopes) for v in s}
+
+
+@breaks("factor_graph", cell="test_factor_graph")
+def graph_without_constants(scopes):
+    """Drops constant factors first, which shifts the indices of the factors after them."""
+    for s in scopes:
+        if len(set(s)) != len(s):
+            raise ValueError("repeated variable")
+    return {(i, v) for i, s in enumerate([s for s in scopes if s]) for v in s}
+
+
+@breaks("eliminate", cell="test_eliminate")
+def eliminate_new_scope_in_place(scopes, variable):
+    """Puts the new scope where the first removed factor was, instead of appending it."""
+    for s in scopes:
+        if len(set(s)) != len(s):
+            raise ValueError("repeated variable")
+    touching = [s for s in scopes if variable in s]
+    if not touching:
+        return list(scopes)
+    merged = tuple(dict.fromkeys(v for s in touching for v in s if v != variable))
+    first = next(i for i, s in enumerate(scopes) if variable in s)
+    kept = [s for s in scopes if variable not in s]
+    return kept[:first] + [merged] + kept[first:]
+
+
+@breaks("eliminate", cell="test_eliminate")
+def eliminate_sorted_scope(scopes, variable):
+    """Sorts the variables of the new scope alphabetically."""
+    for s in scopes:
+        if len(set(s)) != len(s):
+            raise ValueError("repeated variable")
+    touching = [s for s in scopes if variable in s]
+    kept = [s for s in scopes if variable not in s]
+    if not touching:
+        return kept
+    return kept + [tuple(sorted({v for s in touching for v in s if v != variable}))]
+
+
+@breaks("eliminate", cell="test_eliminate")
+def eliminate_keeps_variable(scopes, variable):
+    """Multiplies the factors but forgets to sum the variable out: it stays in the new scope."""
+    for s in scopes:
+        if len(set(s)) != len(s):
+            raise ValueError("repeated variable")
+    touching = [s for s in scopes if variable in s]
+    kept = [s for s in scopes if variable not in s]
+    if not touching:
+        return kept
+    return kept + [tuple(dict.fromkeys(v for s in touching for v in s))]
+
+
+@breaks("eliminate", cell="test_eliminate")
+def eliminate_drops_constant(scopes, variable):
+    """Appends nothing when the new scope is empty, losing the constant factor."""
+    for s in scopes:
+        if len(set(s)) != len(s):
+            raise ValueError("repeated variable")
+    touching = [s for s in scopes if variable in s]
+    merged = tuple(dict.fromkeys(v for s in touching for v in s if v != variable))
+    return [s for s in scopes if variable not in s] + ([merged] if merged else [])
+
+
+@breaks("eliminate", cell="test_eliminate")
+def eliminate_always_appends(scopes, variable):
+    """Appends a new (empty) scope even when no factor mentions the variable."""
+    for s in scopes:
+        if len(set(s)) != len(s):
+            raise ValueError("repeated variable")
+    touching = [s for s in scopes if variable in s]
+    return [s for s in scopes if variable not in s] + [tuple(dict.fromkeys(v for s in touching for v in s if v != variable))]
+
+
+@breaks("eliminate", cell="test_eliminate")
+def eliminate_removes_in_place(scopes, variable):
+    """Removes the touched scopes from the caller's list itself."""
+    for s in scopes:
+        if len(set(s)) != len(s):
+            raise ValueError("repeated variable")
+    touching = [s for s in scopes if variable in s]
+    for s in touching:
+        scopes.remove(s)
+    if not touching:
+        return list(scopes)
+    return list(scopes) + [tuple(dict.fromkeys(v for s in touching for v in s if v != variable))]
+
+
+@breaks("bp_message_count", cell="test_bp_message_count")
+def messages_one_per_edge(scopes):
+    """Counts each edge once instead of once per direction."""
+    return len(factor_graph(scopes))
+
+
+@breaks("bp_message_count", cell="test_bp_message_count")
+def messages_tree_formula(scopes):
+    """Uses 2 (F + V - 1), the edge count of a tree, which is wrong on graphs with cycles."""
+    factor_graph(scopes)
+    return 2 * (len(scopes) + len({v for s in scopes for v in s}) - 1)
+
+
+@breaks("bp_message_count", cell="test_bp_message_count")
+def messages_constants_send_too(scopes):
+    """Counts a message pair for a constant factor as if it had one edge."""
+    factor_graph(scopes)
+    return 2 * sum(max(len(s), 1) for s in scopes)
+
+
+@breaks("bp_message_count", cell="test_bp_message_count")
+def messages_distinct_variables(scopes):
+    """Counts two messages per variable instead of per edge."""
+    factor_graph(scopes)
+    return 2 * len({v for s in scopes for v in s})
+
+
+@breaks("bp_message_count", cell="test_bp_message_count")
+def messages_unchecked_scopes(scopes):
+    """Sums the scope lengths without checking for a repeated variable."""
+    return 2 * sum(len(s) for s in scopes)
