@@ -161,6 +161,7 @@ _LAZY_RETURNS = {
     "polynomial_kernel": "return np.ones((len(A), len(B)))",
     "kernel_perceptron_train": "return np.zeros(len(X), dtype=int)",
     "kernel_perceptron_predict": "return np.ones(len(X), dtype=int)",
+    "perceptron_criterion": "return 0.0, np.zeros(X.shape[1]), 0.0",
 }
 
 
