@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from grading_corpus import CASES, NOTEBOOK
+from grading_corpus import ATTACKS, CASES, HONEST, NOTEBOOK
 from leaks import assert_no_leak, hidden_test_lines
 
 from autograder import course, sandbox
@@ -32,7 +32,7 @@ def _process_cap_available() -> bool:
 
 
 def _write_corpus(folder: Path) -> list:
-    cases = [case for case in CASES if not case.needs_process_cap or _process_cap_available()]
+    cases = [case for case in CASES + HONEST if not case.needs_process_cap or _process_cap_available()]
     for case in cases:
         built = case.build()
         payload = built if isinstance(built, bytes) else nbformat.writes(built).encode()
@@ -84,6 +84,12 @@ def test_corpus_has_at_least_twenty_cases():
     assert len(CASES) >= 20
 
 
+def test_red_team_has_enough_attacks_and_honest_submissions():
+    names = [case.name for case in CASES + HONEST]
+    assert len(names) == len(set(names)), "case names must be unique (they are the student folders)"
+    assert len(ATTACKS) >= 25 and len(HONEST) >= 10
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_each_submission_gets_its_expected_outcome(corpus_run, case):
     cases, results, *_ = corpus_run
@@ -97,6 +103,14 @@ def test_each_submission_gets_its_expected_outcome(corpus_run, case):
     full = result["score"] == result["max_score"] > 0
     expected = {"full": full, "zero": result["score"] == 0, "partial": 0 < result["score"] < result["max_score"]}[case.score]
     assert expected, f"{case.name}: score {result['score']}/{result['max_score']}, expected {case.score}"
+
+
+@pytest.mark.parametrize("case", HONEST, ids=[c.name for c in HONEST])
+def test_honest_unusual_code_is_ok_with_full_marks_and_no_flag(corpus_run, case):
+    _, results, *_ = corpus_run
+    result = results[(case.name, NOTEBOOK)]
+    assert (result["status"], result["flags"]) == ("ok", []), f"{case.name}: flagged: {result['flags']}"
+    assert result["score"] == result["max_score"] > 0, f"{case.name}: score {result['score']}/{result['max_score']}"
 
 
 def test_no_kernel_or_child_process_is_left_behind(corpus_run):
