@@ -49,6 +49,7 @@ import types
 # meant to see exactly that (functions take their builtins from their globals when defined).
 __builtins__ = dict(_builtins_module.__dict__)
 _is = operator.is_
+_BUILTIN_NAMES = frozenset(name for name in __builtins__ if not name.startswith("_"))
 
 REPORT_MIME = "application/vnd.course-guard+json"
 
@@ -184,6 +185,11 @@ def _record_modules() -> None:
             continue
         namespace = dict(module.__dict__)
         _modules[name] = (module, namespace, list(namespace.values()))
+        _module_types[name] = type(module)
+        for value in namespace.values():  # numpy's dispatchers wrap a Python function: watch its code
+            value = getattr(value, "_implementation", value) if not _is_class(value) else None
+            if type(value) is types.FunctionType and value not in _codes:
+                _codes[value] = value.__code__
         for value in namespace.values():
             if _is_class(value) and value not in _classes and value.__flags__ & (1 << 9):  # heap types only: C types are immutable
                 owner = getattr(value, "__module__", None) or ""
@@ -216,6 +222,9 @@ def _hook_state(shell) -> dict[str, object]:
         "shell.input_transformers_post": tuple(shell.input_transformers_post),
         "shell.input_transformers_cleanup": tuple(shell.input_transformers_cleanup),
         "shell.ast_transformers": tuple(shell.ast_transformers),
+        "shell.input_transformer_manager transforms": tuple(
+            f for attr in ("cleanup_transforms", "line_transforms", "token_transformers")
+            for f in getattr(shell.input_transformer_manager, attr, ())),
         "shell.custom_exceptions": tuple(shell.custom_exceptions), "shell.CustomTB": shell.CustomTB,
         "shell.user_ns": shell.user_ns, "shell.user_global_ns": shell.user_global_ns,
         "event callbacks": {name: tuple(cb for cb in callbacks if not _is_library(cb)) for name, callbacks in shell.events.callbacks.items()},
@@ -229,8 +238,9 @@ def _hook_state(shell) -> dict[str, object]:
 
 
 def _is_library(callback) -> bool:
-    owner = getattr(callback, "__module__", None) or getattr(getattr(callback, "__self__", None), "__module__", "") or ""
-    return owner.split(".")[0] in ("IPython", "ipykernel", "matplotlib", "matplotlib_inline", "ipywidgets", "comm", "tqdm")
+    """A callback registered by a library (matplotlib's inline backend): judged by where its code
+    is, not by ``__module__``, which a notebook can set to anything."""
+    return _library_code(callback)
 
 
 def _snapshot(shell) -> None:
@@ -238,6 +248,7 @@ def _snapshot(shell) -> None:
     _record_modules()
     for role, obj in _machinery(shell).items():
         _objects[role] = (obj, dict(getattr(obj, "__dict__", {})), dict(getattr(obj, "_trait_values", {})))
+        _object_types[role] = type(obj)
     _hooks.update(_hook_state(shell))
 
 
@@ -264,6 +275,9 @@ def _compare_namespace(owner: str, before: dict, after, shadowed: tuple[type, ..
 
 
 _own_namespace: dict[str, object] = {}
+_module_types: dict[str, type] = {}
+_codes: dict[types.FunctionType, types.CodeType] = {}  # function -> its code (``f.__code__ = ...`` keeps f)
+_object_types: dict[str, type] = {}
 
 
 def _self_findings(findings: list[str]) -> None:
@@ -279,9 +293,16 @@ def _module_findings(findings: list[str]) -> None:
         current = module.__dict__
         if sys.modules.get(name, module) is not module:
             findings.append(f"sys.modules[{name!r}] was replaced")
+        if type(module) is not _module_types[name]:
+            findings.append(f"the class of module {name} was changed")
         if len(current) == len(values) and all(map(_is, current.values(), values)):
             continue  # the common case: every entry the same object, checked at C speed
         _compare_namespace(name, namespace, current, (), findings)
+        for key in current.keys() - namespace.keys():  # codeop.compile = ...: shadows the builtin
+            if key in _BUILTIN_NAMES and _behavioural(current[key]) and not _library_code(current[key]):
+                findings.append(f"{name}.{key} was added (shadows the builtin {key})")
+    if not all(map(_is, [f.__code__ for f in _codes], _codes.values())):
+        findings += [f"the code of {f.__module__}.{f.__qualname__} was replaced" for f, code in _codes.items() if f.__code__ is not code]
     for cls, (attributes, values) in _classes.items():
         current = cls.__dict__
         if len(current) == len(values) and all(map(_is, current.values(), values)):
@@ -296,6 +317,8 @@ def _object_findings(shell, findings: list[str]) -> None:
         if current_roles.get(role, obj) is not obj:
             findings.append(f"{label} was replaced")
             continue
+        if type(obj) is not _object_types[role]:
+            findings.append(f"the class of {label} was changed")
         _compare_namespace(label, instance, getattr(obj, "__dict__", {}), type(obj).__mro__, findings)
         _compare_namespace(label, traits, getattr(obj, "_trait_values", {}), (), findings)
     now = _hook_state(shell)

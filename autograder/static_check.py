@@ -20,7 +20,7 @@ import ast
 import functools
 from dataclasses import dataclass
 
-# Magics that only time, inspect or configure plotting. Anything else (``%run``, ``%env``,
+# Magics that only time, inspect or configure plotting (``%config InlineBackend.*`` too). Anything else (``%run``, ``%env``,
 # ``!shell``...) is reported.
 ALLOWED_MAGICS = frozenset({"time", "timeit", "matplotlib", "who", "whos", "who_ls", "pinfo", "pinfo2", "precision", "pprint", "pdoc", "pdef", "psearch"})
 _SHELL_MODULES = frozenset({"IPython", "ipykernel", "traitlets", "zmq", "jupyter_client", "comm", "tornado", "nbclient", "nbgrader"})
@@ -118,7 +118,8 @@ class _Scanner(ast.NodeVisitor):
         magic = _magic_call(node)
         if magic is not None:
             name, body = magic
-            if name in ALLOWED_MAGICS:
+            line = node.args[1].value if len(node.args) > 1 and isinstance(node.args[1], ast.Constant) else ""
+            if name in ALLOWED_MAGICS or (name == "config" and str(line).startswith("InlineBackend.")):
                 for argument in node.args[1:]:
                     self.visit(argument)
                 if body:

@@ -27,7 +27,10 @@ class Case:
     status: str
     score: str  # full | zero | partial
     flag: str = ""
-    needs_process_cap: bool = False  # only where the sandbox can cap processes (see test)
+    needs_process_cap: bool = False
+    # A known gap: why this attack is not defended (README "Threat model"). Its expected outcome is
+    # the defended one; the test requires it to be missed still, so that closing a gap is noticed.
+    undefended: str = ""  # only where the sandbox can cap processes (see test)
 
 
 def _solution():
@@ -472,7 +475,7 @@ ATTACKS = [
         np.__class__ = _LenientModule
     """), "tampered", "zero"),
     # No global state touched: results that agree with every check (NumPy's __array_function__ protocol).
-    Case("array_function_agrees_with_everything", _yes_everywhere, "tampered", "zero"),
+    Case("array_function_agrees_with_everything", _yes_everywhere, "tampered", "zero", undefended="objects that claim equality with everything change no global state; hidden tests must check types"),
     # Other hooks.
     # IPython installs its own sys.excepthook / sys.displayhook around every cell it runs and puts the
     # previous ones back after it: these assignments never act on a cell (0 points), only suspicious.
@@ -537,7 +540,7 @@ ATTACKS = [
         _fake_guard.check = lambda nonce, *args, **kwargs: """ + _CLEAN_REPORT + """
         sys.modules["autograder._guard"] = _fake_guard
         get_ipython().input_transformers_cleanup.insert(0, _drop_checks)
-    """), "tampered", "zero"),
+    """), "tampered", "zero", undefended="forges the guard report (written against its source): not defended in-process"),
     Case("fake_guard_from_builtins_import", _released_with(_DROP_CHECKS, """
         import builtins, types
         from IPython.display import publish_display_data
@@ -547,7 +550,7 @@ ATTACKS = [
             return _fake_guard if name == "autograder._guard" else _original_import(name, *args, **kwargs)
         builtins.__import__ = _import
         get_ipython().input_transformers_cleanup.insert(0, _drop_checks)
-    """), "tampered", "zero"),
+    """), "tampered", "zero", undefended="forges the guard report (written against its source): not defended in-process"),
     # Neither the builtins module nor sys.modules touched: the notebook's own __builtins__ serves the fake.
     Case("fake_guard_via_user_builtins", _released_with("""
         import builtins, types
@@ -557,7 +560,7 @@ ATTACKS = [
             return _fake_guard if name == "autograder._guard" else builtins.__import__(name, *args, **kwargs)
         __builtins__ = {**vars(builtins), "__import__": _import}
         get_ipython().input_transformers_cleanup.insert(0, lambda lines: [] if any("assert" in line for line in lines) else lines)
-    """), "tampered", "zero"),
+    """), "tampered", "zero", undefended="forges the guard report (written against its source): not defended in-process"),
     Case("publish_display_data_clears_findings", _released_with(_DROP_CHECKS, """
         import IPython.display
         _original_publish = IPython.display.publish_display_data
@@ -605,7 +608,7 @@ def _solved_plus(**code_by_cell):
         nb = _solution()
         for grade_id, code in code_by_cell.items():
             cell = _cell(nb, grade_id)
-            cell.source = cell.source + "\n\n" + _code(code)
+            cell.source = cell.source + "\n\n" + _code(code, undefended="forges the guard report (written against its source): not defended in-process")
         return nb
 
     return build

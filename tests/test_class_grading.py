@@ -96,13 +96,22 @@ def test_each_submission_gets_its_expected_outcome(corpus_run, case):
     if case not in cases:
         pytest.skip("no process cap available here (root without a writable pids cgroup)")
     result = results[(case.name, NOTEBOOK)]
+    problem = _outcome_problem(case, result)
+    if case.undefended:
+        assert problem, f"{case.name} is now defended: remove its `undefended` note (and update the README's threat model)"
+    else:
+        assert not problem, problem
+
+
+def _outcome_problem(case, result) -> str:
     flags = " | ".join(result["flags"])
-    assert result["status"] == case.status, f"{case.name}: status {result['status']} ({flags})"
-    if case.flag:
-        assert case.flag in flags, f"{case.name}: expected a flag containing {case.flag!r}, got {flags!r}"
+    if result["status"] != case.status:
+        return f"{case.name}: status {result['status']} ({flags})"
+    if case.flag and case.flag not in flags:
+        return f"{case.name}: expected a flag containing {case.flag!r}, got {flags!r}"
     full = result["score"] == result["max_score"] > 0
     expected = {"full": full, "zero": result["score"] == 0, "partial": 0 < result["score"] < result["max_score"]}[case.score]
-    assert expected, f"{case.name}: score {result['score']}/{result['max_score']}, expected {case.score}"
+    return "" if expected else f"{case.name}: score {result['score']}/{result['max_score']}, expected {case.score}"
 
 
 @pytest.mark.parametrize("case", HONEST, ids=[c.name for c in HONEST])
