@@ -307,7 +307,7 @@ ATTACKS = [
             def run_cell(self, raw_cell, *args, **kwargs):
                 return super().run_cell("pass" if "assert" in raw_cell else raw_cell, *args, **kwargs)
         _shell.__class__ = _Forgiving
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "the class of shell was changed"),
     # Filtering the cells that contain checks.
     Case("class_run_cell_drops_checks", _released_with("""
         from IPython.core.interactiveshell import InteractiveShell
@@ -318,7 +318,7 @@ ATTACKS = [
             return _original_run_cell(self, raw_cell, *args, **kwargs)
         InteractiveShell.run_cell = run_cell
     """), "tampered", "zero", "InteractiveShell.run_cell was replaced"),
-    Case("line_transforms_drop_checks", _released_with(_DROP_CHECKS + "\nget_ipython().input_transformer_manager.line_transforms.append(_drop_checks)"), "tampered", "zero"),
+    Case("line_transforms_drop_checks", _released_with(_DROP_CHECKS + "\nget_ipython().input_transformer_manager.line_transforms.append(_drop_checks)"), "tampered", "zero", "transforms was changed"),
     Case("cleanup_transforms_drop_checks", _released_with(_DROP_CHECKS + "\nget_ipython().input_transformers_cleanup.insert(0, _drop_checks)"), "tampered", "zero", "shell.input_transformers_cleanup was changed"),
     Case("transformer_manager_replaced", _released_with("""
         from IPython.core.inputtransformer2 import TransformerManager
@@ -348,7 +348,7 @@ ATTACKS = [
     Case("codeop_global_compile_shadowed", _lazy_with("""
         import codeop, functools
         codeop.compile = functools.partial(compile, optimize=1)
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "codeop.compile was added"),
     # Rewriting each cell's syntax tree without touching ast_transformers (lazy stubs).
     Case("transform_ast_strips_asserts", _lazy_with(_STRIP_ASSERTS, """
         get_ipython().transform_ast = lambda node: ast.fix_missing_locations(_StripAsserts().visit(node))
@@ -461,7 +461,7 @@ ATTACKS = [
     Case("numpy_function_code_swapped", _lazy_with("""
         for _check in (np.allclose, np.isclose, np.array_equal, np.all):
             _check._implementation.__code__ = (lambda *args, **kwargs: True).__code__
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "the code of numpy"),
     # The module object keeps its identity and its dictionary; only its class changes, and it lies
     # only to the notebook's own code (anyone else asking gets the real functions).
     Case("numpy_module_class_swapped", _lazy_with("""
@@ -473,7 +473,7 @@ ATTACKS = [
                     return lambda *args, **kwargs: True
                 return super().__getattribute__(name)
         np.__class__ = _LenientModule
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "the class of module numpy was changed"),
     # No global state touched: results that agree with every check (NumPy's __array_function__ protocol).
     Case("array_function_agrees_with_everything", _yes_everywhere, "tampered", "zero", undefended="objects that claim equality with everything change no global state; hidden tests must check types"),
     # Other hooks.
@@ -531,7 +531,7 @@ ATTACKS = [
                 clear_output()
         _tidy.__module__ = "matplotlib_inline.backend_inline"
         get_ipython().events.register("post_run_cell", _tidy)
-    """), "tampered", "zero"),
+    """), "tampered", "zero", "event callbacks was changed"),
     # The guard's report channel, each with a cheat the guard would otherwise report (cleanup transform).
     Case("fake_guard_in_sys_modules", _released_with(_DROP_CHECKS, """
         import sys, types
