@@ -414,8 +414,6 @@ def test_bundle_installs_and_runs_a_released_notebook(student_bundle, tmp_path):
 # --- CI's newcomer path: missing data is named, `make demo` stops before grading -------------------
 
 @pytest.mark.slow
-@pytest.mark.xfail(not hasattr(__import__("autograder.classgrade").classgrade, "_root_cause"), strict=True,
-                   reason="grade names the first error of an ungraded cell only with issue 16's point 2 (lead's branch)")
 def test_grade_names_the_missing_dataset(hidden_data):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run([sys.executable, "-m", "autograder", "grade", "--require-full",
