@@ -582,7 +582,7 @@ ATTACKS = [
             return _original_publish(data, *args, **kwargs)
         _display_pub.publish = _publish
         get_ipython().input_transformers_cleanup.insert(0, _drop_checks)
-    """), "tampered", "zero"),
+    """), "tampered", "zero", undefended="forges the guard report (written against its source): not defended in-process"),
 ]
 
 
@@ -608,7 +608,7 @@ def _solved_plus(**code_by_cell):
         nb = _solution()
         for grade_id, code in code_by_cell.items():
             cell = _cell(nb, grade_id)
-            cell.source = cell.source + "\n\n" + _code(code, undefended="forges the guard report (written against its source): not defended in-process")
+            cell.source = cell.source + "\n\n" + _code(code)
         return nb
 
     return build
