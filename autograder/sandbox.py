@@ -137,6 +137,8 @@ def _make_pids_cgroup(max_processes: int) -> Path | None:
 def _kill_all(cgroup: Path | None, pids: list[int]) -> None:
     """Kill every process the kernel left behind: its cgroup's members and its process group."""
     for pid in pids:  # the launched process and, when a zygote forked the kernel, the kernel
+        if pid is None:  # the kernel never started
+            continue
         try:
             os.killpg(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -169,6 +171,8 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, t
     Cells run in order until one times out, the kernel dies, or the notebook's time is up; the
     rest are left unexecuted (the caller scores them 0).
     """
+    if not isinstance(check_before, dict):  # a set of indices: guard them, protect nothing
+        check_before = {index: () for index in check_before}
     result = Execution(notebook=nb)
     cgroup = _make_pids_cgroup(limits.max_processes)
     start = time.monotonic()
