@@ -109,6 +109,9 @@ def _needed() -> list[str]:
     paths.update(sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib"))
     paths.update(site.getsitepackages())
     paths.update(p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)
+    paths.update(p for p in sys.path if p and os.path.isabs(p))  # folders added by .pth files (shared dependencies)
+    if os.environ.get("COURSE_ROOT"):  # the course folder chosen explicitly: its data
+        paths.add(os.path.join(os.environ["COURSE_ROOT"], "data"))
     return sorted({os.path.realpath(p) for p in paths if os.path.isdir(p)})
 
 
