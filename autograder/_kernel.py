@@ -55,6 +55,8 @@ def start(limits: dict, connection_file: str) -> None:
 
     tempfile.tempdir = None  # a zygote's cached choice: TMPDIR now names the working folder
 
+    # No debugger in a grading kernel: ipykernel would import debugpy (0.1 s per kernel) to offer one.
+    sys.modules.setdefault("debugpy", None)
     from autograder import _guard
 
     _guard.install(limits["environment_keys"])

@@ -21,9 +21,11 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from queue import Empty
 
 import nbformat
 from jupyter_client import AsyncKernelManager
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -66,6 +68,39 @@ class Execution:
     elapsed_s: float = 0.0
     isolation: str = "none"  # full | partial | none: what the kernel achieved (isolation.py)
     isolation_missing: list[str] = field(default_factory=list)
+
+
+class ReadyClient(AsyncKernelClient):
+    """jupyter_client's client without its 0.2 s wait at start-up.
+
+    ``wait_for_ready`` ends by reading iopub until it has been quiet for 0.2 s, a fifth of a
+    notebook-01 grading; nbclient ignores messages that answer other requests, so draining what has
+    already arrived is enough. The kernel_info handshake (shell reply, then iopub connected) is
+    jupyter_client's own.
+    """
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
+        while True:
+            self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                try:  # the kernel's iopub messages reach us: connected (else ask again)
+                    await self.iopub_channel.get_msg(timeout=0.2)
+                except Empty:
+                    pass
+                else:
+                    self._handle_kernel_info_reply(reply)
+                    break
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+        while await self.iopub_channel.msg_ready():  # drain what has arrived, without waiting
+            await self.iopub_channel.get_msg(timeout=0)
 
 
 class _LimitedClient(NotebookClient):
@@ -116,7 +151,7 @@ def _kernel_manager(workdir: Path, channel: Path, limits: Limits, cgroup: Path |
     specs = KernelSpecManager(kernel_dirs=[str(spec_dir.parent)], ensure_native_kernel=False)
     # Unix socket files in the sandbox, not TCP: the kernel's network namespace has no route to ours.
     return AsyncKernelManager(kernel_name="course-grader", kernel_spec_manager=specs, transport="ipc",
-                              connection_file=str(channel / "kernel.json"))
+                              connection_file=str(channel / "kernel.json"), client_class="autograder.sandbox.ReadyClient")
 
 
 def _make_pids_cgroup(max_processes: int) -> Path | None:
@@ -143,9 +178,10 @@ def _kill_all(cgroup: Path | None, pids: list[int]) -> None:
             os.killpg(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-    if cgroup is None:
+    if cgroup is None or not cgroup.exists():  # none, or already emptied and removed
         return
-    for _ in range(50):  # members may still be forking while we kill: repeat until empty
+    deadline = time.monotonic() + 2.5
+    while time.monotonic() < deadline:  # members may still be forking while we kill: repeat until empty
         members = [int(p) for p in (cgroup / "cgroup.procs").read_text().split()]
         if not members:
             break
@@ -154,7 +190,7 @@ def _kill_all(cgroup: Path | None, pids: list[int]) -> None:
                 os.kill(member, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        time.sleep(0.05)
+        time.sleep(0.002)  # a killed process leaves the group once its parent has reaped it
     try:
         cgroup.rmdir()
     except OSError:
@@ -189,7 +225,9 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, t
                       "TMPDIR": str(workdir)}
         warm = zygote.shared(preload, base_env)
         km = _kernel_manager(workdir, channel, limits, cgroup, sorted(environment), warm.address[1:] if warm else None)
-        client = _LimitedClient(nb, km=km, timeout=int(limits.cell_timeout_s), allow_errors=True,
+        # "immediate": the kernel is killed below, not asked to shut down (jupyter_client then polls
+        # for its exit every 0.1 s; nothing in a grading kernel needs a clean exit).
+        client = _LimitedClient(nb, km=km, timeout=int(limits.cell_timeout_s), allow_errors=True, shutdown_kernel="immediate",
                                 interrupt_on_timeout=False, kernel_name="course-grader",
                                 resources={"metadata": {"path": str(workdir)}})
         client.max_output_bytes = limits.max_output_kb * 1024
@@ -199,40 +237,68 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, t
                 provisioner = getattr(km, "provisioner", None)
                 kernel_pid = getattr(getattr(provisioner, "process", None), "pid", None)
                 result.isolation, result.isolation_missing = _isolation_report(channel)
-                for index, cell in enumerate(nb.cells):
-                    if cell.cell_type != "code":
-                        continue
-                    remaining = limits.notebook_timeout_s - (time.monotonic() - start)
-                    if remaining <= 0:
-                        result.status, result.message = "timeout", f"the notebook ran out of its {limits.notebook_timeout_s:.0f} s"
-                        break
-                    client.timeout = max(1, int(min(limits.cell_timeout_s, remaining)))
-                    client.reset_budget()
-                    if index in check_before:
-                        asked = time.monotonic()
-                        result.findings[index] = _guard_report(client, index, check_before[index])
-                        result.guard_s += time.monotonic() - asked
-                        client.reset_budget()
-                    client.last_reply = None
-                    client.execute_cell(cell, index)
-                    result.replies[index] = client.last_reply or {"status": "error", "ename": "NoReply", "evalue": "the kernel sent no reply"}
-                    result.executed.add(index)
-                if len(nb.cells) in check_before and result.status == "ok":  # after the last cell
-                    result.findings[len(nb.cells)] = _guard_report(client, len(nb.cells) - 1, check_before[len(nb.cells)])
-        except CellTimeoutError:
-            result.status, result.message = "timeout", f"cell {index} did not finish within {client.timeout} s"
-        except DeadKernelError:
-            result.status, result.message = "crashed", f"the kernel died in cell {index} (exit, crash, or memory limit of {limits.memory_mb} MB)"
+                try:
+                    _run_cells(client, nb, limits, check_before, result, start)
+                finally:  # before jupyter_client's shutdown, which would wait for the processes to end
+                    _kill_all(cgroup, [kernel_pid, _forked_pid(Path(tmp))])
+                    _wait_for_exit(provisioner)
         except Exception as error:  # kernel failed to start or talk: this submission only
             result.status, result.message = "crashed", f"{type(error).__name__}: {error}"[:300]
         finally:
-            forked = Path(tmp) / "kernel.pid"  # written by the zygote when it forked the kernel
-            _kill_all(cgroup, [kernel_pid] + ([int(forked.read_text())] if forked.exists() else []))
+            _kill_all(cgroup, [kernel_pid, _forked_pid(Path(tmp))])
             if client.overflowed_cell is not None and result.status == "ok":
                 result.status = "output_limit"
                 result.message = f"cell {client.overflowed_cell} printed more than {limits.max_output_kb} KB (the rest was dropped)"
     result.elapsed_s = time.monotonic() - start
     return result
+
+
+def _run_cells(client: _LimitedClient, nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, tuple[str, ...]],
+               result: Execution, start: float) -> None:
+    """Execute the code cells in order, asking the guard before those in ``check_before``; stop at
+    the first cell that times out or kills the kernel, or when the notebook's time is up."""
+    index = 0
+    try:
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            remaining = limits.notebook_timeout_s - (time.monotonic() - start)
+            if remaining <= 0:
+                result.status, result.message = "timeout", f"the notebook ran out of its {limits.notebook_timeout_s:.0f} s"
+                return
+            client.timeout = max(1, int(min(limits.cell_timeout_s, remaining)))
+            client.reset_budget()
+            if index in check_before:
+                asked = time.monotonic()
+                result.findings[index] = _guard_report(client, index, check_before[index])
+                result.guard_s += time.monotonic() - asked
+                client.reset_budget()
+            client.last_reply = None
+            client.execute_cell(cell, index)
+            result.replies[index] = client.last_reply or {"status": "error", "ename": "NoReply", "evalue": "the kernel sent no reply"}
+            result.executed.add(index)
+        if len(nb.cells) in check_before:  # after the last cell
+            result.findings[len(nb.cells)] = _guard_report(client, len(nb.cells) - 1, check_before[len(nb.cells)])
+    except CellTimeoutError:
+        result.status, result.message = "timeout", f"cell {index} did not finish within {client.timeout} s"
+    except DeadKernelError:
+        result.status, result.message = "crashed", f"the kernel died in cell {index} (exit, crash, or memory limit of {limits.memory_mb} MB)"
+
+
+def _forked_pid(sandbox: Path) -> int | None:
+    """The kernel's pid when a zygote forked it (it writes the pid beside the working folder)."""
+    try:
+        return int((sandbox / "kernel.pid").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _wait_for_exit(provisioner, seconds: float = 1.0) -> None:
+    """Until the launched process (killed) has exited, polling every millisecond."""
+    process = getattr(provisioner, "process", None)
+    deadline = time.monotonic() + seconds
+    while process is not None and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.001)
 
 
 def _isolation_report(channel: Path) -> tuple[str, list[str]]:

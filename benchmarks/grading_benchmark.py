@@ -84,10 +84,12 @@ print(time.perf_counter() - start)
 """
 
 
-def notebook_limit(name: str, runs: int = 3) -> float:
+def notebook_limit(name: str, threads: int, runs: int = 3) -> float:
     """The notebook's own code (every code cell after the setup cell, hidden tests included) in a
-    warm IPython shell, figures made but not drawn; best of ``runs``."""
-    env = {**os.environ, "COURSE_FAST": "1", "MPLBACKEND": "agg", "OMP_WAIT_POLICY": "PASSIVE"}
+    warm IPython shell, figures made but not drawn, with as many BLAS/OpenMP threads as a grading
+    kernel gets (cores / workers): a per-core cost like the other rows; best of ``runs``."""
+    env = {**os.environ, "COURSE_FAST": "1", "MPLBACKEND": "agg", "OMP_WAIT_POLICY": "PASSIVE",
+           **{variable: str(threads) for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}}
     times = []
     with tempfile.TemporaryDirectory() as work:
         for _ in range(runs):
@@ -111,7 +113,7 @@ def main() -> None:
             one_call = nbgrader_one_call(name, args.copies, Path(a))
             per_file = nbgrader_per_file(name, args.copies, Path(c)) if args.per_file else None
             class_s, results = class_grader(name, args.copies, args.workers, Path(b))
-        limit = notebook_limit(name)
+        limit = notebook_limit(name, threads=max(1, (os.cpu_count() or 1) // args.workers))
         assert all(r["score"] == r["max_score"] and r["status"] == "ok" for r in results), "the reference solution must earn full marks, ok"
         n = args.copies
         rows = [("(a) nbgrader autograde, one call", one_call, 1)]
