@@ -41,6 +41,7 @@ THRESHOLD = 0.5
 MIN_MATCHED = 50  # filtered characters (a name counts as one)
 NOISE_TOKENS = 25  # copydetect's k: shortest match (in filtered characters) that counts
 GUARANTEE_TOKENS = NOISE_TOKENS  # window 1: every k-gram is kept (deterministic scores)
+SHOWN = 100  # pairs shown side by side on the page (the table and the CSV list all of them)
 
 
 @dataclass
@@ -193,7 +194,7 @@ def similarity_html(pairs: list[Pair], documents: list[Document], threshold: flo
         if document.text.strip():
             counts[document.notebook] = counts.get(document.notebook, 0) + 1
     return env.get_template("similarity.html.j2").render(pairs=pairs, counts=sorted(counts.items()), threshold=threshold,
-                                                         skipped=skipped)
+                                                         skipped=skipped, shown=SHOWN)
 
 
 def run(submissions: Path, out: Path, threshold: float = THRESHOLD, log=print) -> list[Pair]:
