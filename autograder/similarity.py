@@ -66,7 +66,8 @@ class Pair:
 
 def _is_solution_code(cell) -> bool:
     meta = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.get("cell_type") == "code" and bool(meta.get("solution")) and bool(meta.get("grade_id"))
+    return (cell.get("cell_type") == "code" and isinstance(meta, dict) and bool(meta.get("solution"))
+            and isinstance(meta.get("grade_id"), str) and isinstance(cell.get("source"), str))
 
 
 def released_stubs(name: str) -> dict[str, str]:

@@ -91,6 +91,15 @@ def test_starter_code_left_in_is_boilerplate_to_copydetect():
     assert similarity.compare(documents, 0.0, {NOTEBOOK: similarity.starter_code(NOTEBOOK)}) == []
 
 
+def test_odd_metadata_is_not_a_solution_cell(tmp_path):
+    nb = submission(COPIED)
+    nb.cells[1].metadata["nbgrader"] = "solution"  # the setup cell
+    nb.cells[6].metadata.nbgrader["grade_id"] = 7
+    nbformat.write(nb, tmp_path / "odd.ipynb")
+    text = similarity.solution_text(course.read_notebook(tmp_path / "odd.ipynb"), similarity.released_stubs(NOTEBOOK))
+    assert "# perceptron_train" in text and "# perceptron_predict" not in text
+
+
 def test_command_line(tmp_path, capsys):
     folder = write_class(tmp_path / "in", {"ann": submission(COPIED), "bob": submission(COPY)})
     assert main(["similarity", str(folder), "--out", str(tmp_path / "out")]) == 0
