@@ -97,7 +97,12 @@ def read_grades(results: Path) -> list[dict]:
     if not path.is_file():
         raise course.CourseError(f"{path}: no such file (grade the class first: python -m autograder grade-class ... --out {results})")
     with path.open(newline="") as handle:
-        return list(csv.DictReader(handle))
+        reader = csv.DictReader(handle)
+        rows = list(reader)
+    missing = [name for name in ("student", "notebook", "score", "max_score", "status", "flags") if name not in (reader.fieldnames or [])]
+    if missing:
+        raise course.CourseError(f"{path} row 1: missing column(s) {', '.join(missing)}: not a grades.csv written by grade-class")
+    return rows
 
 
 def _number(value: float) -> str:

@@ -152,14 +152,17 @@ def compare(documents: list[Document], threshold: float = THRESHOLD, stubs: dict
     ``stubs``: notebook -> released starter code (``starter_code``), fingerprinted as boilerplate:
     ignored in matches.
     """
-    import numpy as np
-    from copydetect import CodeFingerprint, compare_files
-
-    pairs = []
+    pairs: list[Pair] = []
     by_notebook: dict[str, list[Document]] = {}
     for document in documents:
         if document.text.strip():  # nothing written: nothing to compare
             by_notebook.setdefault(document.notebook, []).append(document)
+    by_notebook = {name: group for name, group in by_notebook.items() if len(group) > 1}
+    if not by_notebook:  # no pair at all: spare copydetect's import (it loads matplotlib), a second on a rerun
+        return pairs
+    import numpy as np
+    from copydetect import CodeFingerprint, compare_files
+
     for name, group in sorted(by_notebook.items()):
         boilerplate = np.array([], dtype=np.int64)
         if stubs and stubs.get(name):

@@ -165,6 +165,10 @@ def test_an_unreadable_roster_and_the_command_line(results, tmp_path, capsys):
     assert err.count("\n") == 1 and str(binary) in err and "cannot read the roster" in err
     assert main(["export", str(tmp_path / "nothing"), "--roster", str(results.parent / "roster.csv")]) == 2
     assert "grades.csv: no such file" in capsys.readouterr().err
+    (tmp_path / "edited").mkdir()
+    (tmp_path / "edited" / "grades.csv").write_text("student,points\nann,3\n")
+    assert main(["export", str(tmp_path / "edited"), "--roster", str(results.parent / "roster.csv")]) == 2
+    assert "row 1: missing column(s) notebook, score, max_score, status, flags" in capsys.readouterr().err
     assert main(["export", str(results), "--roster", str(results.parent / "roster.csv"), "--missing", "zero"]) == 0
     assert "4 student(s) x 2 notebook(s)" in capsys.readouterr().out
     assert (results / "moodle.csv").read_text() == MOODLE_ZERO
