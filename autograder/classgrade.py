@@ -379,8 +379,10 @@ def _grades_csv(results: dict[tuple[str, str], dict]) -> str:
 
 
 def grade_class(submissions: Path, out: Path, workers: int | None = None, scheduler: str | None = None,
-                force: bool = False, limits: Limits | None = None, progress: bool = True) -> dict[tuple[str, str], dict]:
-    """Grade every submission with Dask; write grades.csv, json/ and feedback/ under ``out``."""
+                force: bool = False, limits: Limits | None = None, progress: bool = True,
+                roster: Path | None = None, missing: str = "empty", similarity_threshold: float | None = None) -> dict[tuple[str, str], dict]:
+    """Grade every submission with Dask; write grades.csv, json/ and feedback/ under ``out``, then the
+    similarity report and, with a ``roster``, the gradebook files (``_after_grading``)."""
     from distributed import Client, LocalCluster, as_completed
     from tqdm.auto import tqdm
 
@@ -431,6 +433,7 @@ def grade_class(submissions: Path, out: Path, workers: int | None = None, schedu
         runnable.append((job, assignment))
     _write(out / "grades.csv", _grades_csv(results))
     if not runnable:
+        _after_grading(submissions, out, roster, missing, similarity_threshold)
         return results
 
     if limits.threads is None and not scheduler:
@@ -466,4 +469,14 @@ def grade_class(submissions: Path, out: Path, workers: int | None = None, schedu
         client.close()
         if cluster is not None:
             cluster.close()
+    _after_grading(submissions, out, roster, missing, similarity_threshold)
     return results
+
+
+def _after_grading(submissions: Path, out: Path, roster: Path | None, missing: str, similarity_threshold: float | None) -> None:
+    """What grade-class writes from the results: the similarity report, the gradebook files (with a roster)."""
+    from autograder import exports, similarity
+
+    similarity.run(submissions, out, similarity.THRESHOLD if similarity_threshold is None else similarity_threshold)
+    if roster is not None:
+        exports.export(out, roster, missing)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder [--course DIR] {release,grade,grade-class,render,data,bundle} ...``."""
+"""Command line: ``python -m autograder [--course DIR] {release,grade,grade-class,similarity,export,render,data,bundle} ...``."""
 
 from __future__ import annotations
 
@@ -69,12 +69,31 @@ def _grade_class(args: argparse.Namespace) -> int:
     limits = Limits(notebook_timeout_s=args.timeout, cell_timeout_s=min(args.cell_timeout, args.timeout), memory_mb=args.memory_mb,
                     figures=args.figures)
     start = time.perf_counter()
-    results = grade_class(args.submissions, args.out, workers=args.workers, scheduler=args.scheduler, force=args.force, limits=limits)
+    if args.roster is not None:  # a bad roster fails before hours of grading, not after
+        from autograder.exports import read_roster
+
+        read_roster(args.roster)
+    results = grade_class(args.submissions, args.out, workers=args.workers, scheduler=args.scheduler, force=args.force, limits=limits,
+                          roster=args.roster, missing=args.missing, similarity_threshold=args.similarity_threshold)
     statuses: dict[str, int] = {}
     for result in results.values():
         statuses[result["status"]] = statuses.get(result["status"], 0) + 1
     summary = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
     print(f"{len(results)} notebook(s) in {time.perf_counter() - start:.1f} s ({summary}); see {args.out}/grades.csv")
+    return 0
+
+
+def _similarity(args: argparse.Namespace) -> int:
+    from autograder import similarity
+
+    similarity.run(args.submissions, args.out, args.threshold)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from autograder import exports
+
+    exports.export(args.results, args.roster, args.missing)
     return 0
 
 
@@ -138,7 +157,27 @@ def main(argv: list[str] | None = None) -> int:
     klass.add_argument("--figures", action="store_true",
                        help="draw plots into the graded notebooks (off by default: nobody views them and drawing "
                             "PNGs is about half of a numpy notebook's grading time)")
+    klass.add_argument("--roster", type=Path, default=None,
+                       help="CSV with columns id, name, email [, folder, section]: also write canvas.csv and moodle.csv")
+    klass.add_argument("--missing", choices=("empty", "zero"), default="empty",
+                       help="with --roster: what a student without a submission gets in the gradebook files (default: empty)")
+    klass.add_argument("--similarity-threshold", type=float, default=None,
+                       help="report pairs whose similarity reaches this share (default 0.5)")
     klass.set_defaults(run=_grade_class)
+
+    similar = commands.add_parser("similarity", help="list pairs of submissions whose solution code is alike (copydetect)")
+    similar.add_argument("submissions", type=Path, help="folder of <student>/<notebook>.ipynb, or nbgrader's submitted/")
+    similar.add_argument("--out", type=Path, required=True, help="results folder: writes report/similarity.html and .csv")
+    similar.add_argument("--threshold", type=float, default=0.5,
+                         help="report a pair when this share of one student's code matches the other's (default 0.5)")
+    similar.set_defaults(run=_similarity)
+
+    gradebook = commands.add_parser("export", help="write canvas.csv and moodle.csv from a results folder and a roster")
+    gradebook.add_argument("results", type=Path, help="the results folder of grade-class (its grades.csv)")
+    gradebook.add_argument("--roster", type=Path, required=True, help="CSV with columns id, name, email [, folder, section]")
+    gradebook.add_argument("--missing", choices=("empty", "zero"), default="empty",
+                           help="what a roster student without a submission gets (default: an empty cell)")
+    gradebook.set_defaults(run=_export)
 
     lectures = commands.add_parser("render", help="execute notebooks and write HTML lecture pages with an index")
     lectures.add_argument("names", nargs="*", help="notebook folders, e.g. 01_perceptron (default: all)")
