@@ -39,6 +39,7 @@ restores every object before each check; see README ("Threat model").
 from __future__ import annotations
 
 import builtins as _builtins_module
+import itertools
 import operator
 import os
 import sys
@@ -49,6 +50,10 @@ import types
 # meant to see exactly that (functions take their builtins from their globals when defined).
 __builtins__ = dict(_builtins_module.__dict__)
 _is = operator.is_
+_chain = itertools.chain.from_iterable
+_code_of = operator.attrgetter("__code__")
+_dict_values = dict.values
+_view_values = operator.methodcaller("values")  # a class's __dict__ is a mappingproxy
 _BUILTIN_NAMES = frozenset(name for name in __builtins__ if not name.startswith("_"))
 
 REPORT_MIME = "application/vnd.course-guard+json"
@@ -84,6 +89,8 @@ _environment: dict[str, str | None] = {}
 _opened: list[str] = []
 _modules: dict[str, tuple[types.ModuleType, dict, list]] = {}  # name -> (module, copy of dict, its values)
 _classes: dict[type, tuple[dict, list]] = {}
+_fast: dict[str, object] = {}  # _flatten's copy
+_looked_at: set[str] = set()  # names in sys.modules already considered by _record_modules
 _objects: dict[str, tuple[object, dict, dict]] = {}  # role -> (object, instance dict copy, trait values copy)
 _hooks: dict[str, object] = {}
 _protected: dict[str, object] = {}  # user-namespace name -> the object a locked cell bound
@@ -175,20 +182,29 @@ def _watched(name: str) -> bool:
     return not any(part.startswith("_") for part in parts) and (not parts or parts[0] not in _TORCH_SKIPPED)
 
 
-def _watched_modules() -> list[tuple[str, types.ModuleType]]:
-    return [(name, module) for name, module in list(sys.modules.items()) if isinstance(module, types.ModuleType) and _watched(name)]
+def _is_numpy_dispatcher(value) -> bool:
+    kind = type(value)
+    return kind.__name__ == "_ArrayFunctionDispatcher" and kind.__module__ == "numpy"
 
 
 def _record_modules() -> None:
     """Snapshot modules not seen yet (all of them on the first call; later, first sightings)."""
-    for name, module in _watched_modules():
+    new_names = sys.modules.keys() - _looked_at  # C speed: a later check usually finds none
+    for name in new_names:
+        module = sys.modules.get(name)
+        if not isinstance(module, types.ModuleType) or not _watched(name):
+            if not _watched(name):
+                _looked_at.add(name)
+            continue
+        _looked_at.add(name)  # a replacement later is _module_findings' business
         if name in _modules:
             continue
         namespace = dict(module.__dict__)
         _modules[name] = (module, namespace, list(namespace.values()))
         _module_types[name] = type(module)
         for value in namespace.values():  # numpy's dispatchers wrap a Python function: watch its code
-            value = getattr(value, "_implementation", value) if not _is_class(value) else None
+            if _is_numpy_dispatcher(value):  # only these: getattr on anything else may run its __getattr__
+                value = value._implementation   # (torch.classes creates an entry on every lookup)
             if type(value) is types.FunctionType and value not in _codes:
                 _codes[value] = value.__code__
         for value in namespace.values():
@@ -289,7 +305,41 @@ def _self_findings(findings: list[str]) -> None:
             findings.append(f"{__name__}.{name} was replaced")
 
 
+def _flatten() -> None:
+    """One flat copy of every recorded module and class dictionary (rebuilt when modules are first
+    recorded), so that a check finds "nothing changed" in a few C-speed passes over ~30,000
+    entries instead of one Python-level comparison per module and class."""
+    modules = [module for module, _, _ in _modules.values()]
+    classes = list(_classes)
+    _fast.update(
+        names=list(_modules), modules=modules, module_types=[_module_types[name] for name in _modules],
+        module_dicts=[module.__dict__ for module in modules], module_lengths=[len(values) for _, _, values in _modules.values()],
+        module_values=list(_chain(values for _, _, values in _modules.values())),
+        class_dicts=[cls.__dict__ for cls in classes], class_lengths=[len(values) for _, values in _classes.values()],
+        class_values=list(_chain(values for _, values in _classes.values())),
+        functions=list(_codes), codes=list(_codes.values()),
+    )
+
+
+def _nothing_changed() -> bool:
+    """The common case, exactly: every recorded module still in sys.modules with its class, every
+    module and class dictionary of the same length with the same objects, every function's code."""
+    if not _fast or _fast["count"] != (len(_modules), len(_classes), len(_codes)):
+        _flatten()
+        _fast["count"] = (len(_modules), len(_classes), len(_codes))
+    f = _fast
+    return (all(map(_is, map(sys.modules.get, f["names"]), f["modules"]))
+            and all(map(_is, map(type, f["modules"]), f["module_types"]))
+            and list(map(len, f["module_dicts"])) == f["module_lengths"]
+            and all(map(_is, _chain(map(_dict_values, f["module_dicts"])), f["module_values"]))
+            and list(map(len, f["class_dicts"])) == f["class_lengths"]
+            and all(map(_is, _chain(map(_view_values, f["class_dicts"])), f["class_values"]))
+            and all(map(_is, map(_code_of, f["functions"]), f["codes"])))
+
+
 def _module_findings(findings: list[str]) -> None:
+    if _nothing_changed():
+        return
     for name, (module, namespace, values) in _modules.items():
         current = module.__dict__
         if sys.modules.get(name, module) is not module:

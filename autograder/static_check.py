@@ -52,6 +52,7 @@ def _transformer():
     return TransformerManager()
 
 
+@functools.lru_cache(maxsize=256)  # locked cells are the same in every submission; trees are only read
 def _parse(source: str) -> ast.Module | None:
     try:
         return ast.parse(source)
@@ -204,18 +205,20 @@ def suspicious_constructs(source: str, modules: set[str] | frozenset[str] = froz
     return sorted(unique, key=lambda finding: finding.line)
 
 
-def module_names(source: str) -> set[str]:
+@functools.lru_cache(maxsize=1024)
+def module_names(source: str) -> frozenset[str]:
     """Names a cell binds to modules by importing (``import numpy as np`` -> ``np``)."""
     tree = _parse(source)
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(tree) if tree else ():
         if isinstance(node, ast.Import):
             names |= {alias.asname or alias.name.partition(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
             names |= {alias.asname or alias.name for alias in node.names}
-    return names
+    return frozenset(names)
 
 
+@functools.lru_cache(maxsize=1024)
 def bound_names(source: str) -> tuple[str, ...]:
     """Names bound at the top level of a cell: assignments, imports, def and class, for/with targets."""
     tree = _parse(source)
