@@ -4,8 +4,8 @@
 student version from ``notebooks/``) in a fresh ordinary Jupyter kernel whose working directory is
 the notebook's own folder, exactly as JupyterLab would, then writes one HTML page per notebook with
 its plots embedded (base64 PNG; only MathJax and tqdm's progress widgets load from a CDN), and an
-``index.html`` listing the notebooks in order with their learning objectives, the mode, the device
-and the time each took.
+``index.html`` listing the notebooks in order with their prerequisites, expected working time and
+learning objectives, the mode, the device and the time each took.
 
 These are the course's own, trusted notebooks: no grading sandbox, no limits beyond a per-cell
 timeout. Solution pages show solutions and hidden tests; they are for instructors and lecturers.
@@ -30,6 +30,8 @@ from autograder import course, runtime
 DEFAULT_OUT = {False: Path("build") / "lectures", True: Path("build") / "released"}  # inside the course folder
 DEFAULT_CELL_TIMEOUT_S = {True: 600.0, False: 1800.0}  # keyed by fast mode
 OBJECTIVES_MARKER = "**Learning objectives.**"
+PREREQUISITES_MARKER = "**Prerequisites.**"
+WORKING_TIME_MARKER = "**Expected working time.**"
 
 
 @dataclass
@@ -58,6 +60,8 @@ class Rendered:
     code_cells: int  # non-empty code cells in the notebook
     errors: list[CellError] = field(default_factory=list)  # cells that raised (errors allowed)
     failure: str | None = None  # why the notebook stopped before its end, in one line
+    prerequisites: str = ""  # markdown, one paragraph ("" when the notebook states none)
+    working_time: str = ""  # markdown, one paragraph ("" when the notebook states none)
 
 
 def title_of(nb: nbformat.NotebookNode) -> str:
@@ -90,6 +94,30 @@ def learning_objectives(nb: nbformat.NotebookNode) -> list[str]:
                 break
         return bullets
     return []
+
+
+def labelled_paragraph(nb: nbformat.NotebookNode, marker: str) -> str:
+    """The paragraph that follows ``marker`` (e.g. "**Prerequisites.**") in the notebook's markdown.
+
+    The text runs from the marker to the first blank line, its lines joined by spaces; "" when no
+    markdown cell holds the marker.
+    """
+    for cell in nb.cells:
+        if cell.cell_type != "markdown" or marker not in cell.source:
+            continue
+        paragraph = re.split(r"\n[ \t]*\n", cell.source.split(marker, 1)[1], maxsplit=1)[0]
+        return " ".join(line.strip() for line in paragraph.splitlines() if line.strip())
+    return ""
+
+
+def prerequisites(nb: nbformat.NotebookNode) -> str:
+    """The notebook's "**Prerequisites.**" paragraph, as markdown ("" if it has none)."""
+    return labelled_paragraph(nb, PREREQUISITES_MARKER)
+
+
+def working_time(nb: nbformat.NotebookNode) -> str:
+    """The notebook's "**Expected working time.**" paragraph, as markdown ("" if it has none)."""
+    return labelled_paragraph(nb, WORKING_TIME_MARKER)
 
 
 def resolve_names(names: list[str] | None, released: bool = False) -> list[str]:
@@ -246,6 +274,7 @@ def render(names: list[str] | None = None, *, full: bool = False, released: bool
         page.write_text(to_html(nb, title), encoding="utf-8")
         result = Rendered(
             name=name, title=title, objectives=learning_objectives(nb), page=page, seconds=seconds,
+            prerequisites=prerequisites(nb), working_time=working_time(nb),
             cells=sum(1 for c in nb.cells if c.cell_type == "code" and c.get("execution_count")),
             code_cells=sum(1 for c in nb.cells if c.cell_type == "code" and c.source.strip()),
             errors=_cell_errors(nb) if released else [], failure=failure,
@@ -292,6 +321,7 @@ body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; 
 .meta { color: #555; }
 li.notebook { margin-bottom: 1.2rem; }
 .stats { color: #555; font-size: 0.9em; }
+.plan { display: block; margin-top: 0.3rem; }
 .failed { color: #b00020; font-weight: bold; }
 """
 
@@ -309,7 +339,7 @@ def markdown_html(text: str) -> str:
 
 
 def index_html(results: list[Rendered], *, released: bool, mode: str, device: str) -> str:
-    """The index page: notebooks in order with title, objectives, time, cells and errors."""
+    """The index page: notebooks in order with title, prerequisites, working time, objectives, run time, cells and errors."""
     esc = html.escape
     if released:
         heading = "Student versions (released notebooks)"
@@ -328,11 +358,15 @@ def index_html(results: list[Rendered], *, released: bool, mode: str, device: st
         else:
             status = esc(error_counts(r.errors))
         objectives = "".join(f"<li>{markdown_html(o)}</li>" for o in r.objectives) or "<li><em>no learning objectives found</em></li>"
+        before = "".join(
+            f'<br><span class="plan"><strong>{label}</strong> {markdown_html(text) if text else "<em>not stated</em>"}</span>'
+            for label, text in (("Prerequisites.", r.prerequisites), ("Expected working time.", r.working_time))
+        )
         items.append(
             f'<li class="notebook"><a href="{esc(r.page.name)}"><strong>{esc(r.title)}</strong></a> '
             f"<code>{esc(r.name)}</code><br>"
             f'<span class="stats">{r.seconds:.1f} s, {r.cells} code cells run, {status}</span>'
-            f"<br>After this notebook you should be able to<ul>{objectives}</ul></li>"
+            f"{before}<br>After this notebook you should be able to<ul>{objectives}</ul></li>"
         )
     total = sum(r.seconds for r in results)
     built = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")

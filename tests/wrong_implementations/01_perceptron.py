@@ -182,35 +182,46 @@ def bound_never_raises(X, y, w, b):
     return float((np.max(np.linalg.norm(X_aug, axis=1)) / gamma) ** 2)
 
 
+@breaks("mistake_bound", cell="test_mistake_bound")
+def bound_accepts_zero_margin(X, y, w, b):
+    """Raises only for a negative margin: a point on the boundary (gamma = 0) gives an infinite bound."""
+    X_aug, w_aug = np.hstack([X, np.ones((len(X), 1))]), np.append(w, b)
+    gamma = np.min(y * (X_aug @ w_aug)) / np.linalg.norm(w_aug)
+    if gamma < 0:
+        raise ValueError("(w, b) does not separate the data")
+    with np.errstate(divide="ignore"):
+        return float((np.max(np.linalg.norm(X_aug, axis=1)) / gamma) ** 2)
+
+
 # --- rbf_kernel ---------------------------------------------------------------------------------
 
 
 @breaks("rbf_kernel", cell="test_rbf_kernel")
-def rbf_unsquared_distance(A, B, gamma):
+def rbf_unsquared_distance(A, B, beta):
     """Uses the distance, not the squared distance."""
     sq = np.sum(A**2, 1)[:, None] + np.sum(B**2, 1)[None, :] - 2 * A @ B.T
-    return np.exp(-gamma * np.sqrt(np.maximum(sq, 0)))
+    return np.exp(-beta * np.sqrt(np.maximum(sq, 0)))
 
 
 @breaks("rbf_kernel", cell="test_rbf_kernel")
-def rbf_divides_by_gamma(A, B, gamma):
-    """exp(-d^2 / gamma): gamma read as a width instead of an inverse width."""
+def rbf_divides_by_beta(A, B, beta):
+    """exp(-d^2 / beta): beta read as a width instead of an inverse width."""
     sq = np.sum(A**2, 1)[:, None] + np.sum(B**2, 1)[None, :] - 2 * A @ B.T
-    return np.exp(-np.maximum(sq, 0) / gamma)
+    return np.exp(-np.maximum(sq, 0) / beta)
 
 
 @breaks("rbf_kernel", cell="test_rbf_kernel")
-def rbf_transposed(A, B, gamma):
+def rbf_transposed(A, B, beta):
     """Returns the (P, M) matrix instead of (M, P)."""
     sq = np.sum(A**2, 1)[None, :] + np.sum(B**2, 1)[:, None] - 2 * B @ A.T
-    return np.exp(-gamma * np.maximum(sq, 0))
+    return np.exp(-beta * np.maximum(sq, 0))
 
 
 @breaks("rbf_kernel", cell="test_rbf_kernel")
-def rbf_no_clipping(A, B, gamma):
+def rbf_no_clipping(A, B, beta):
     """Lets round-off produce negative squared distances (kernel values above 1)."""
     sq = np.sum(A**2, 1)[:, None] + np.sum(B**2, 1)[None, :] - 2 * A @ B.T
-    return np.exp(-gamma * sq)
+    return np.exp(-beta * sq)
 
 
 # --- polynomial_kernel --------------------------------------------------------------------------

@@ -604,6 +604,24 @@ def maxpool_grad_to_all_maxima(dout, cache):
 
 
 @breaks("maxpool2d_backward", cell="test_maxpool_backward")
+def maxpool_grad_to_last_tied_maximum(dout, cache):
+    """On ties sends the gradient to the last maximum of the window ('>=' in the scan), not the first."""
+    x, size, stride = cache
+    H_out, W_out = dout.shape[2], dout.shape[3]
+    best, best_offset = np.full(dout.shape, -np.inf), np.zeros(dout.shape, dtype=int)
+    for i in range(size):
+        for j in range(size):
+            window = x[:, :, i:i + stride * H_out:stride, j:j + stride * W_out:stride]
+            better = window >= best
+            best, best_offset = np.where(better, window, best), np.where(better, i * size + j, best_offset)
+    dx = np.zeros_like(x, dtype=float)
+    for i in range(size):
+        for j in range(size):
+            dx[:, :, i:i + stride * H_out:stride, j:j + stride * W_out:stride] += dout * (best_offset == i * size + j)
+    return dx
+
+
+@breaks("maxpool2d_backward", cell="test_maxpool_backward")
 def maxpool_grad_assigned(dout, cache):
     """Assigns instead of accumulating: overlapping windows overwrite each other's gradient."""
     x, size, stride = cache

@@ -637,6 +637,12 @@ def mp_probability_space(factors):
     return assignment
 
 
+@breaks("max_product", cell="test_max_product")
+def mp_ignores_cycles(factors):
+    """Right on every tree (here by brute force), but on a cycle returns an assignment instead of raising ValueError."""
+    return brute_force_map([f for f in factors if f.variables])
+
+
 # --- gibbs_marginals ----------------------------------------------------------------------------
 
 
