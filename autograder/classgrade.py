@@ -28,6 +28,7 @@ import socket
 import tempfile
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +36,7 @@ import nbformat
 
 from autograder import course, isolation, static_check, zygote
 from autograder.runtime import FAST_ENV
-from autograder.sandbox import Limits, execute
+from autograder.sandbox import Limits, execute, warm_up
 
 # OMP_WAIT_POLICY=PASSIVE: idle OpenMP threads sleep instead of spinning; on a busy machine (a
 # class graded in parallel, CI) spinning torch threads made small models 3-25x slower.
@@ -442,7 +443,6 @@ def grade_class(submissions: Path, out: Path, workers: int | None = None, schedu
         _write(out / "feedback" / _safe(job.student) / f"{_safe(job.notebook)}.html", feedback_html(job.student, result))
         _write(out / "grades.csv", _grades_csv(results))
 
-    kits: dict[str, Kit] = {}
     runnable = []
     for job in pending:
         assignment = job.notebook if job.notebook in course.assignments() else None
@@ -451,8 +451,6 @@ def grade_class(submissions: Path, out: Path, workers: int | None = None, schedu
                          "status": "invalid", "flags": ["not a notebook of this course (unreadable, or its graded cells match none)"],
                          "sha256": hashlib.sha256(job.path.read_bytes()).hexdigest()})
             continue
-        if assignment not in kits:
-            kits[assignment] = build_kit(assignment)
         runnable.append((job, assignment))
     _write(out / "grades.csv", _grades_csv(results))
     if not runnable:
@@ -462,15 +460,26 @@ def grade_class(submissions: Path, out: Path, workers: int | None = None, schedu
     if limits.threads is None and not scheduler:
         cores = os.cpu_count() or 1
         limits = dataclasses.replace(limits, threads=max(1, cores // (workers or cores)))
+    assignments = sorted({assignment for _, assignment in runnable})
+    # Start-up work overlaps: the kits (nbgrader, in a thread here), the workers, and each worker's
+    # kernel zygote (imports of the setup cells), which would otherwise wait for the first notebook.
+    builder = ThreadPoolExecutor(max_workers=1)
+    building = {name: builder.submit(build_kit, name) for name in assignments}
     cluster = None
-    if scheduler:
-        client = Client(scheduler, timeout="30s")
-    else:
-        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
-        client = Client(cluster)
     try:
-        shared = {name: client.scatter(kit, broadcast=True) for name, kit in kits.items()}
+        if scheduler:
+            client = Client(scheduler, timeout="30s")
+        else:
+            cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=40)
+            client = Client(cluster)
+    finally:
+        builder.shutdown(wait=False)
+    try:
+        preloads = {zygote.setup_imports(course.read_notebook(course.solution_path(name))) for name in assignments}
+        warming = [client.submit(warm_up, limits, GRADER_ENVIRONMENT, preload, workers=[worker], pure=False)
+                   for worker in client.scheduler_info()["workers"] for preload in preloads]  # kept: Dask drops unreferenced tasks
+        shared = {name: client.scatter(future.result(), broadcast=True) for name, future in building.items()}
         futures = {}
         for job, assignment in runnable:
             label = f"{job.student}/{job.path.name}"
@@ -488,6 +497,7 @@ def grade_class(submissions: Path, out: Path, workers: int | None = None, schedu
             record(job, result)
             bar.update()
         bar.close()
+        del warming
     finally:
         client.close()
         if cluster is not None:

@@ -197,6 +197,20 @@ def _kill_all(cgroup: Path | None, pids: list[int]) -> None:
         pass
 
 
+def _base_environment(limits: Limits, environment: dict[str, str]) -> dict[str, str]:
+    """The environment of kernels (and so of their zygote) before the per-sandbox folders."""
+    base = {**os.environ, **environment}
+    if limits.threads:  # parallel kernels must not each spawn one BLAS thread per core
+        base.update({name: str(limits.threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+    return base
+
+
+def warm_up(limits: Limits, environment: dict[str, str], preload: tuple[str, ...]) -> bool:
+    """Start this process's zygote for these imports now (a grader does it while the kit is built),
+    so that the first ``execute`` finds it ready. False where no zygote can run."""
+    return zygote.shared(preload, _base_environment(limits, environment)) is not None
+
+
 def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, tuple[str, ...]], environment: dict[str, str],
             preload: tuple[str, ...] = ()) -> Execution:
     """Run ``nb`` top to bottom in a sandboxed kernel, asking the integrity guard before the cells
@@ -218,9 +232,7 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, t
         channel.mkdir()
         config_dir = workdir / ".matplotlib"
         zygote.copy_font_cache(config_dir)
-        base_env = {**os.environ, **environment}
-        if limits.threads:  # parallel kernels must not each spawn one BLAS thread per core
-            base_env.update({name: str(limits.threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+        base_env = _base_environment(limits, environment)
         kernel_env = {**base_env, "HOME": str(workdir), "MPLCONFIGDIR": str(config_dir), "IPYTHONDIR": str(workdir / ".ipython"),
                       "TMPDIR": str(workdir)}
         warm = zygote.shared(preload, base_env)
