@@ -220,7 +220,7 @@ def training_times() -> dict:
 
 
 def _duration(seconds: float) -> str:
-    if seconds < 90:
+    if seconds < 180:
         return f"about {max(1, round(seconds))} s"
     minutes = seconds / 60
     return f"about {minutes:.0f} min" if minutes < 90 else f"about {minutes / 60:.1f} h"
