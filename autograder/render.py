@@ -30,6 +30,8 @@ from autograder import course, runtime
 DEFAULT_OUT = {False: Path("build") / "lectures", True: Path("build") / "released"}  # inside the course folder
 DEFAULT_CELL_TIMEOUT_S = {True: 600.0, False: 1800.0}  # keyed by fast mode
 OBJECTIVES_MARKER = "**Learning objectives.**"
+PREREQUISITES_MARKER = "**Prerequisites.**"
+WORKING_TIME_MARKER = "**Expected working time.**"
 
 
 @dataclass
@@ -58,6 +60,8 @@ class Rendered:
     code_cells: int  # non-empty code cells in the notebook
     errors: list[CellError] = field(default_factory=list)  # cells that raised (errors allowed)
     failure: str | None = None  # why the notebook stopped before its end, in one line
+    prerequisites: str = ""  # markdown, one paragraph ("" if the notebook states none)
+    working_time: str = ""  # markdown, one paragraph
 
 
 def title_of(nb: nbformat.NotebookNode) -> str:
@@ -90,6 +94,16 @@ def learning_objectives(nb: nbformat.NotebookNode) -> list[str]:
                 break
         return bullets
     return []
+
+
+def labelled_paragraph(nb: nbformat.NotebookNode, marker: str) -> str:
+    """The paragraph that starts with ``marker`` (e.g. "**Prerequisites.**") in the notebook's markdown,
+    without the marker, on one line; "" if no cell has it."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and marker in cell.source:
+            paragraph = cell.source.split(marker, 1)[1].split("\n\n", 1)[0]
+            return " ".join(paragraph.split())
+    return ""
 
 
 def resolve_names(names: list[str] | None, released: bool = False) -> list[str]:
@@ -249,6 +263,8 @@ def render(names: list[str] | None = None, *, full: bool = False, released: bool
             cells=sum(1 for c in nb.cells if c.cell_type == "code" and c.get("execution_count")),
             code_cells=sum(1 for c in nb.cells if c.cell_type == "code" and c.source.strip()),
             errors=_cell_errors(nb) if released else [], failure=failure,
+            prerequisites=labelled_paragraph(nb, PREREQUISITES_MARKER),
+            working_time=labelled_paragraph(nb, WORKING_TIME_MARKER),
         )
         results.append(result)
         log(summary_line(result))
@@ -328,10 +344,12 @@ def index_html(results: list[Rendered], *, released: bool, mode: str, device: st
         else:
             status = esc(error_counts(r.errors))
         objectives = "".join(f"<li>{markdown_html(o)}</li>" for o in r.objectives) or "<li><em>no learning objectives found</em></li>"
+        guide = "".join(f"<br><em>{label}</em> {markdown_html(text)}" for label, text in
+                        (("Prerequisites.", r.prerequisites), ("Expected working time.", r.working_time)) if text)
         items.append(
             f'<li class="notebook"><a href="{esc(r.page.name)}"><strong>{esc(r.title)}</strong></a> '
             f"<code>{esc(r.name)}</code><br>"
-            f'<span class="stats">{r.seconds:.1f} s, {r.cells} code cells run, {status}</span>'
+            f'<span class="stats">{r.seconds:.1f} s, {r.cells} code cells run, {status}</span>{guide}'
             f"<br>After this notebook you should be able to<ul>{objectives}</ul></li>"
         )
     total = sum(r.seconds for r in results)

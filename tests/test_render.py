@@ -208,3 +208,19 @@ def test_learning_objectives_join_continued_bullets():
     assert objectives[0].endswith("and the MAP estimate by adding a log prior;")
     assert all(o and "\n" not in o for o in objectives)
     assert render.learning_objectives(_notebook("x = 1", markdown="# T\n\nno objectives here")) == []
+
+
+def test_index_shows_prerequisites_and_working_time_beside_the_objectives(tmp_path):
+    nb = nbformat.read(course.solution_path("05_cnn_architectures"), as_version=4)
+    prerequisites = render.labelled_paragraph(nb, render.PREREQUISITES_MARKER)
+    working_time = render.labelled_paragraph(nb, render.WORKING_TIME_MARKER)
+    assert prerequisites.startswith("Notebook 03") and "\n" not in prerequisites
+    assert working_time.startswith("About 5 hours") and "**" not in working_time
+    assert render.labelled_paragraph(_notebook("x = 1", markdown="# T\n\nnone here"), render.PREREQUISITES_MARKER) == ""
+    result = render.Rendered(name="05_cnn_architectures", title="05", objectives=render.learning_objectives(nb),
+                             page=tmp_path / "05.html", seconds=1.0, cells=1, code_cells=1,
+                             prerequisites=prerequisites, working_time=working_time)
+    index = render.index_html([result], released=False, mode="fast", device="cpu")
+    item = index[index.index('<li class="notebook">'):]
+    assert item.index("<em>Prerequisites.</em> Notebook 03") < item.index("<em>Expected working time.</em> About 5 hours") \
+        < item.index("After this notebook you should be able to")
