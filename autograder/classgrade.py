@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import socket
+import sys
 import tempfile
 import time
 import warnings
@@ -379,8 +380,32 @@ def _grades_csv(results: dict[tuple[str, str], dict]) -> str:
 
 
 def grade_class(submissions: Path, out: Path, workers: int | None = None, scheduler: str | None = None,
-                force: bool = False, limits: Limits | None = None, progress: bool = True) -> dict[tuple[str, str], dict]:
-    """Grade every submission with Dask; write grades.csv, json/ and feedback/ under ``out``."""
+                force: bool = False, limits: Limits | None = None, progress: bool = True,
+                report: bool = True) -> dict[tuple[str, str], dict]:
+    """Grade every submission with Dask; write grades.csv, json/ and feedback/ under ``out``, then
+    (unless ``report`` is false) the class report in ``out/report/`` (report.py)."""
+    results = _grade_all(submissions, out, workers, scheduler, force, limits, progress)
+    if report:
+        _build_report(Path(out))
+    return results
+
+
+def _build_report(out: Path) -> None:
+    """The grades are on disk whatever happens here: a failing report says so in one line."""
+    from autograder.report import build_report
+
+    try:
+        built = build_report(out)
+    except Exception as error:  # noqa: BLE001 - never lose a class's grading to its summary
+        print(f"warning: the class report could not be built ({type(error).__name__}: {error}); "
+              f"retry with `python -m autograder report {out}`", file=sys.stderr)
+        return
+    for problem in built.problems:
+        print(f"warning: report: {problem}", file=sys.stderr)
+
+
+def _grade_all(submissions: Path, out: Path, workers: int | None, scheduler: str | None, force: bool,
+               limits: Limits | None, progress: bool) -> dict[tuple[str, str], dict]:
     from distributed import Client, LocalCluster, as_completed
     from tqdm.auto import tqdm
 
