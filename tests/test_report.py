@@ -231,3 +231,19 @@ def test_a_folder_that_is_not_there_is_one_line(tmp_path, capsys):
 ])
 def test_failure_messages_are_normalised_by_the_documented_rule(message, pattern):
     assert normalise(message) == pattern
+
+
+@pytest.mark.parametrize("graded, attempted, passed, discrimination, expected", [
+    (20, 20, 1, 0.5, ["almost nobody passes"]),  # 5% of attempts
+    (20, 2, 0, 0.5, []),  # too few attempts to judge
+    (20, 20, 2, 0.5, []),  # 10%: not below the threshold
+    (20, 20, 20, None, ["almost everybody passes"]),
+    (20, 20, 19, 0.5, []),  # 95%: not above the threshold
+    (20, 20, 10, -0.3, ["negative discrimination"]),
+    (20, 20, 10, 0.1, ["weak discrimination"]),
+    (4, 4, 2, -0.9, []),  # fewer than MIN_FOR_FLAGS submissions
+])
+def test_items_are_highlighted_by_the_documented_thresholds(graded, attempted, passed, discrimination, expected):
+    item = report.ItemStats("cell", 2.0, graded, attempted, passed, 1.0, discrimination)
+    flags = report._item_flags(item)
+    assert len(flags) == len(expected) and all(flag.startswith(text) for flag, text in zip(flags, expected)), flags
