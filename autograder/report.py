@@ -195,8 +195,11 @@ def load_results(folder: Path) -> ClassResults:
             problems.append(f"{feedback}: missing")
         submissions.append(result)
 
-    for row in rows:
+    for number, row in enumerate(rows, start=2):
         student, notebook = row["student"], row["notebook"]
+        if not student or not notebook:
+            problems.append(f"grades.csv: line {number} names no student or notebook: left out")
+            continue
         add(student, notebook, stored.pop((_safe(student), _safe(notebook)), None), row)
     for (student, notebook), path in stored.items():
         if rows:
