@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import socket
+import sys
 import tempfile
 import time
 import warnings
@@ -404,9 +405,32 @@ def _grades_csv(results: dict[tuple[str, str], dict]) -> str:
 
 def grade_class(submissions: Path, out: Path, workers: int | None = None, scheduler: str | None = None,
                 force: bool = False, limits: Limits | None = None, progress: bool = True,
-                roster: Path | None = None, missing: str = "empty", similarity_threshold: float | None = None) -> dict[tuple[str, str], dict]:
-    """Grade every submission with Dask; write grades.csv, json/ and feedback/ under ``out``, then the
-    similarity report and, with a ``roster``, the gradebook files (``_after_grading``)."""
+                roster: Path | None = None, missing: str = "empty", similarity_threshold: float | None = None,
+                report: bool = True) -> dict[tuple[str, str], dict]:
+    """Grade every submission with Dask; write grades.csv, json/ and feedback/ under ``out``, then
+    what is made from them (``_after_grading``): the similarity page, the class report in
+    ``out/report/`` (unless ``report`` is false) and, with a ``roster``, the gradebook files."""
+    results = _grade_all(submissions, out, workers, scheduler, force, limits, progress)
+    _after_grading(Path(submissions), Path(out), roster, missing, similarity_threshold, report)
+    return results
+
+
+def _build_report(out: Path) -> None:
+    """The grades are on disk whatever happens here: a failing report says so in one line."""
+    from autograder.report import build_report
+
+    try:
+        built = build_report(out)
+    except Exception as error:  # noqa: BLE001 - never lose a class's grading to its summary
+        print(f"warning: the class report could not be built ({type(error).__name__}: {error}); "
+              f"retry with `python -m autograder report {out}`", file=sys.stderr)
+        return
+    for problem in built.problems:
+        print(f"warning: report: {problem}", file=sys.stderr)
+
+
+def _grade_all(submissions: Path, out: Path, workers: int | None, scheduler: str | None, force: bool,
+               limits: Limits | None, progress: bool) -> dict[tuple[str, str], dict]:
     from distributed import Client, LocalCluster, as_completed
     from tqdm.auto import tqdm
 
@@ -454,7 +478,6 @@ def grade_class(submissions: Path, out: Path, workers: int | None = None, schedu
         runnable.append((job, assignment))
     _write(out / "grades.csv", _grades_csv(results))
     if not runnable:
-        _after_grading(submissions, out, roster, missing, similarity_threshold)
         return results
 
     if limits.threads is None and not scheduler:
@@ -502,14 +525,17 @@ def grade_class(submissions: Path, out: Path, workers: int | None = None, schedu
         client.close()
         if cluster is not None:
             cluster.close()
-    _after_grading(submissions, out, roster, missing, similarity_threshold)
     return results
 
 
-def _after_grading(submissions: Path, out: Path, roster: Path | None, missing: str, similarity_threshold: float | None) -> None:
-    """What grade-class writes from the results: the similarity report, the gradebook files (with a roster)."""
+def _after_grading(submissions: Path, out: Path, roster: Path | None, missing: str, similarity_threshold: float | None,
+                   report: bool) -> None:
+    """What grade-class writes from the results: the similarity page, then the class report (which
+    links it), then the gradebook files (with a roster)."""
     from autograder import exports, similarity
 
     similarity.run(submissions, out, similarity.THRESHOLD if similarity_threshold is None else similarity_threshold)
+    if report:
+        _build_report(out)
     if roster is not None:
         exports.export(out, roster, missing)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder [--course DIR] {release,grade,grade-class,similarity,export,render,data,bundle} ...``."""
+"""Command line: ``python -m autograder [--course DIR] {release,grade,grade-class,report,similarity,export,render,data,bundle} ...``."""
 
 from __future__ import annotations
 
@@ -74,12 +74,28 @@ def _grade_class(args: argparse.Namespace) -> int:
 
         read_roster(args.roster)
     results = grade_class(args.submissions, args.out, workers=args.workers, scheduler=args.scheduler, force=args.force, limits=limits,
-                          roster=args.roster, missing=args.missing, similarity_threshold=args.similarity_threshold)
+                          roster=args.roster, missing=args.missing, similarity_threshold=args.similarity_threshold,
+                          report=not args.no_report)
     statuses: dict[str, int] = {}
     for result in results.values():
         statuses[result["status"]] = statuses.get(result["status"], 0) + 1
     summary = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
-    print(f"{len(results)} notebook(s) in {time.perf_counter() - start:.1f} s ({summary}); see {args.out}/grades.csv")
+    report = "" if args.no_report else f" and {Path(args.out) / 'report' / 'index.html'}"
+    print(f"{len(results)} notebook(s) in {time.perf_counter() - start:.1f} s ({summary}); see {args.out}/grades.csv{report}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from autograder.report import build_report
+
+    start = time.perf_counter()
+    report = build_report(args.results)
+    for problem in report.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    count = sum(len(nb.submissions) for nb in report.notebooks)
+    partial = f", partial: {len(report.problems)} problem(s) listed on the page" if report.problems else ""
+    print(f"wrote {report.index} ({len(report.notebooks)} notebook(s), {count} submission(s), "
+          f"{len(report.needs_attention)} to look at{partial}) in {time.perf_counter() - start:.1f} s")
     return 0
 
 
@@ -163,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="with --roster: what a student without a submission gets in the gradebook files (default: empty)")
     klass.add_argument("--similarity-threshold", type=float, default=None,
                        help="report pairs whose similarity reaches this share (default 0.5)")
+    klass.add_argument("--no-report", action="store_true", help="do not write the class report (report/ under --out) at the end")
     klass.set_defaults(run=_grade_class)
 
     similar = commands.add_parser("similarity", help="list pairs of submissions whose solution code is alike (copydetect)")
@@ -178,6 +195,11 @@ def main(argv: list[str] | None = None) -> int:
     gradebook.add_argument("--missing", choices=("empty", "zero"), default="empty",
                            help="what a roster student without a submission gets (default: an empty cell)")
     gradebook.set_defaults(run=_export)
+
+    summary = commands.add_parser("report", help="write the class report (item statistics, common failures, who needs a "
+                                  "person) from a grade-class results folder; nothing is regraded")
+    summary.add_argument("results", type=Path, help="the folder grade-class --out wrote (grades.csv, json/, feedback/)")
+    summary.set_defaults(run=_report)
 
     lectures = commands.add_parser("render", help="execute notebooks and write HTML lecture pages with an index")
     lectures.add_argument("names", nargs="*", help="notebook folders, e.g. 01_perceptron (default: all)")

@@ -9,7 +9,9 @@ COURSE_FAST=1 for the kernels), drives Debian's Chromium through Playwright, and
   absent;
 - the reference solution runs to the end with Run > Run All Cells: every code cell executed, no
   error output, plots rendered (screenshot in build/test-artifacts/);
-- Validate on the untouched release reports the failing test cells, not an internal error.
+- Validate on the untouched release reports the failing test cells, not an internal error;
+- the class report grade-class writes (for a generated class) shows its plots and every link
+  resolves (no server: the pages are opened from disk; screenshot in docs/report.png).
 
 Both notebooks are copied to build/test-artifacts/jupyterlab/ first: running and validating save
 them, and notebooks/ and solutions/ must stay untouched (checked at the end).
@@ -406,3 +408,55 @@ def test_solution_runs_all_cells_in_jupyterlab(browser, lab):
             README_SHOT.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(shot, README_SHOT)
     assert _sha256(solution) == before, "the test changed the reference solution in solutions/"
+
+
+REPORT_SHOT = REPO_ROOT / "docs" / "report.png"
+
+
+def _check_report_page(tab: Page, url: str) -> list[str]:
+    """Load one report page: every plot drawn, every link to a file that exists; returns its page links."""
+    from urllib.parse import unquote, urlparse
+
+    page = tab.page
+    page.goto(url, timeout=PAGE_LOAD_S * 1000)
+    page.wait_for_load_state("load")
+    plots = page.locator("img")
+    assert plots.count() > 0, f"{url}: no plot"
+    for number in range(plots.count()):
+        drawn = plots.nth(number).evaluate("img => img.complete && img.naturalWidth > 0 && img.naturalHeight > 0")
+        assert drawn, f"{url}: plot {number} did not render"
+    links = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+    assert links, f"{url}: no links"
+    missing = [link for link in links if urlparse(link).scheme != "file" or not Path(unquote(urlparse(link).path)).is_file()]
+    assert not missing, f"{url}: links that do not resolve: {missing}"
+    assert not tab.problems, f"{url}: JavaScript errors: {tab.problems}"
+    return [link for link in links if link.endswith(".html")]
+
+
+def test_class_report_shows_its_plots_and_every_link_resolves(browser, graded_class):
+    """The report grade-class wrote for a generated class (conftest.py: graded_class), opened from disk."""
+    notebook, _, _, out = graded_class
+    index = (out / "report" / "index.html").as_uri()
+    with Page(browser, "report") as tab:
+        seen, pending = set(), [index]
+        while pending:  # every HTML page reachable from the index: report pages, feedback pages
+            url = pending.pop()
+            if url in seen:
+                continue
+            seen.add(url)
+            if "/report/" in url:
+                pending += _check_report_page(tab, url)
+            else:
+                tab.page.goto(url, timeout=PAGE_LOAD_S * 1000)
+                assert tab.page.locator("h1").count() == 1, f"{url}: not a feedback page"
+        assert any(url.endswith(f"notebook-{notebook}.html") for url in seen)
+        assert sum("/feedback/" in url for url in seen) == 2, "the tampered and the invalid submissions' feedback"
+
+        tab.page.set_viewport_size({"width": 1280, "height": 1000})  # the README's picture: plots and the items table
+        tab.page.goto((out / "report" / f"notebook-{notebook}.html").as_uri())
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shot = ARTIFACTS / "report.png"
+        tab.page.screenshot(path=str(shot))
+        if os.environ.get("COURSE_UPDATE_SCREENSHOT") == "1" or not REPORT_SHOT.exists():
+            REPORT_SHOT.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(shot, REPORT_SHOT)
