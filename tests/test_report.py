@@ -152,23 +152,30 @@ class _Links(HTMLParser):
             self.images += 1
 
 
-def test_pages_link_only_to_files_that_exist_and_leak_no_hidden_test(graded_class):
+def test_pages_link_only_to_files_that_exist_and_leak_no_hidden_test(graded_class, tmp_path):
     notebook, _, _, out = graded_class
     folder = out / "report"
     hidden = hidden_test_lines(nbformat.read(course.solution_path(notebook), as_version=4))
     pages = sorted(folder.glob("*.html"))
-    assert [p.name for p in pages] == ["index.html", f"notebook-{notebook}.html"]
+    assert [p.name for p in pages] == ["index.html", f"notebook-{notebook}.html", "similarity.html"]
     for page in pages:
         text = page.read_text()
         parser = _Links()
         parser.feed(text)
-        assert parser.images >= 1, f"{page.name}: no plot"
-        missing = [link for link in parser.links if not (folder / link).resolve().is_file()]
-        assert not missing, f"{page.name}: links to missing files {missing}"
+        assert parser.images >= 1 or page.name == "similarity.html", f"{page.name}: no plot"
+        anchors = [link for link in parser.links if link.startswith("#")]
+        missing = [link for link in parser.links if link not in anchors and not (folder / link).resolve().is_file()]
+        missing += [link for link in anchors if f'id="{link[1:]}"' not in text]
+        assert not missing, f"{page.name}: links to missing files or anchors {missing}"
         assert_no_leak(text, hidden, "html", f"report/{page.name}")
-    assert "similarity.html" not in (folder / "index.html").read_text(), "no similarity page, no link"
+    assert "similarity.html" in (folder / "index.html").read_text(), "grade-class wrote a similarity page: the index links it"
     for table in folder.glob("*.csv"):
         assert_no_leak(table.read_text(), hidden, "csv", f"report/{table.name}")
+    without = tmp_path / "results"
+    shutil.copytree(out, without)
+    (without / "report" / "similarity.html").unlink()
+    build_report(without)
+    assert "similarity.html" not in (without / "report" / "index.html").read_text(), "no similarity page, no link"
 
 
 def test_partial_results_give_a_partial_report_with_one_line_per_problem(graded_class, tmp_path):
