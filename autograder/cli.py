@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder [--course DIR] {release,grade,grade-class,report,similarity,export,render,data,bundle} ...``."""
+"""Command line: ``python -m autograder [--course DIR] {release,grade,check,grade-class,report,similarity,export,render,data,bundle} ...``."""
 
 from __future__ import annotations
 
@@ -59,6 +59,23 @@ def _grade(args: argparse.Namespace) -> int:
                            for r in short)
         print(f"error: not full marks: {listed}", file=sys.stderr)
         status = status or 1
+    return status
+
+
+def _check(args: argparse.Namespace) -> int:
+    from autograder.check import check_notebook, format_check
+
+    status = 0
+    for path in args.paths:
+        try:
+            result = check_notebook(path, cell_timeout_s=args.cell_timeout)
+        except course.CourseError as error:
+            print(f"error: {error}", file=sys.stderr)
+            status = 2
+            continue
+        print(format_check(result) + "\n")
+        if result.passed < len(result.cells) or result.stopped:
+            status = status or 1
     return status
 
 
@@ -160,6 +177,12 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--require-full", action="store_true",
                        help="exit 1 unless every notebook gets full marks with status ok (reference solutions, CI)")
     grade.set_defaults(run=_grade)
+
+    own = commands.add_parser("check", help="a learner's self-check, like Validate: run your notebook, show which test cells' "
+                              "visible checks pass and the first error behind the failures (no hidden tests)")
+    own.add_argument("paths", nargs="+", help="your notebook files (.ipynb)")
+    own.add_argument("--cell-timeout", type=float, default=300, help="limit per cell, seconds (default 300, as Validate)")
+    own.set_defaults(run=_check)
 
     klass = commands.add_parser("grade-class", help="grade every <student>/<notebook>.ipynb with Dask, sandboxed")
     klass.add_argument("submissions", help="folder of <student>/<notebook>.ipynb, or nbgrader's submitted/<student>/<assignment>/")

@@ -1,0 +1,88 @@
+"""A learner's self-check, like JupyterLab's Validate button: run one notebook as it is saved, top to
+bottom in a fresh kernel, and say for every test cell whether its visible checks pass.
+
+    python -m autograder check notebooks/01_perceptron/01_perceptron.ipynb
+
+Where a test cell fails because an earlier cell raised (a dataset that is missing, a typo in a
+helper), the message names that first error (cell, section heading, exception), which is what a
+learner needs to fix first. Hidden tests do not run here (they run when the notebook is graded):
+passing every visible check does not promise full marks. The notebook file is not modified.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder import course, render, runtime
+from autograder.classgrade import _first_error, _is_test, _root_cause, failure_message
+
+
+@dataclass
+class TestCellCheck:
+    grade_id: str
+    points: float
+    passed: bool
+    message: str  # "" when passed
+
+
+@dataclass
+class CheckResult:
+    notebook: str
+    cells: list[TestCellCheck] = field(default_factory=list)
+    first_error: dict | None = None  # the first non-test cell that raised: cell, heading, ename, evalue
+    stopped: str | None = None  # why the run ended early (a timeout, a dead kernel), in one line
+
+    @property
+    def passed(self) -> int:
+        return sum(cell.passed for cell in self.cells)
+
+
+def _replies_from_outputs(nb) -> dict[int, dict]:
+    """What each executed code cell's reply said, read from its outputs (a learner's notebook shows
+    its tracebacks; the grader itself reads the kernel's replies)."""
+    replies = {}
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or cell.get("execution_count") is None and not cell.get("outputs"):
+            continue
+        error = next((o for o in cell.get("outputs", []) if o.output_type == "error"), None)
+        replies[index] = {"status": "error", "ename": error.ename, "evalue": error.evalue} if error else {"status": "ok"}
+    return replies
+
+
+def check_notebook(path: Path | str, cell_timeout_s: float = 300) -> CheckResult:
+    path = Path(path)
+    if not path.is_file():
+        raise course.CourseError(f"{path}: no such notebook")
+    nb, stopped = render.execute(path, fast=runtime.fast_mode(), cell_timeout_s=cell_timeout_s, allow_errors=True)
+    replies = _replies_from_outputs(nb)
+    tests = {i: c.metadata.nbgrader["grade_id"] for i, c in enumerate(nb.cells) if _is_test(c)}
+    result = CheckResult(notebook=str(path), first_error=_first_error(nb, replies, tests), stopped=stopped)
+    for index, grade_id in tests.items():
+        cell = nb.cells[index]
+        points = float(cell.metadata.nbgrader.get("points", 0))
+        if index not in replies:
+            message = f"not run: {stopped}" if stopped else "not run"
+            result.cells.append(TestCellCheck(grade_id, points, False, message))
+            continue
+        own = failure_message(cell, replies[index])
+        passed = replies[index]["status"] == "ok" and not any(
+            o.output_type == "stream" and o.name == "stderr" for o in cell.get("outputs", []))
+        result.cells.append(TestCellCheck(grade_id, points, passed, "" if passed else _root_cause(result.first_error, index, own)))
+    return result
+
+
+def format_check(result: CheckResult) -> str:
+    width = max([len(c.grade_id) for c in result.cells] + [9])
+    lines = [result.notebook]
+    if result.first_error:
+        error = result.first_error
+        where = f'cell {error["cell"]}' + (f' ("{error["heading"]}")' if error["heading"] else "")
+        lines.append(f"first error: {where} raised {error['ename']}: {error['evalue']}".rstrip(": "))
+    for cell in result.cells:
+        lines.append(f"  {cell.grade_id:<{width}}  {cell.points:>4g} pt  {'passed' if cell.passed else 'FAILED: ' + cell.message}")
+    lines.append(f"visible checks: {result.passed} of {len(result.cells)} test cells pass "
+                 "(hidden tests run only when the notebook is graded)")
+    if result.stopped:
+        lines.append(f"stopped early: {result.stopped}")
+    return "\n".join(lines)
