@@ -29,7 +29,6 @@ import sys
 import tempfile
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -484,25 +483,21 @@ def _grade_all(submissions: Path, out: Path, workers: int | None, scheduler: str
         cores = os.cpu_count() or 1
         limits = dataclasses.replace(limits, threads=max(1, cores // (workers or cores)))
     assignments = sorted({assignment for _, assignment in runnable})
-    # Start-up work overlaps: the kits (nbgrader, in a thread here), the workers, and each worker's
-    # kernel zygote (imports of the setup cells), which would otherwise wait for the first notebook.
-    builder = ThreadPoolExecutor(max_workers=1)
-    building = {name: builder.submit(build_kit, name) for name in assignments}
     cluster = None
+    if scheduler:
+        client = Client(scheduler, timeout="30s")
+    else:
+        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
+        client = Client(cluster)
     try:
-        if scheduler:
-            client = Client(scheduler, timeout="30s")
-        else:
-            cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=40)
-            client = Client(cluster)
-    finally:
-        builder.shutdown(wait=False)
-    try:
+        # Each worker starts its kernel zygote (the setup cells' imports) while the kits are built
+        # here, instead of at its first notebook. Not the other way round: nbgrader changes this
+        # process's working folder while it builds, and workers started meanwhile would inherit it.
         preloads = {zygote.setup_imports(course.read_notebook(course.solution_path(name))) for name in assignments}
         warming = [client.submit(warm_up, limits, GRADER_ENVIRONMENT, preload, workers=[worker], pure=False)
                    for worker in client.scheduler_info()["workers"] for preload in preloads]  # kept: Dask drops unreferenced tasks
-        shared = {name: client.scatter(future.result(), broadcast=True) for name, future in building.items()}
+        shared = {name: client.scatter(build_kit(name), broadcast=True) for name in assignments}
         futures = {}
         for job, assignment in runnable:
             label = f"{job.student}/{job.path.name}"

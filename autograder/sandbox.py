@@ -15,9 +15,11 @@ import asyncio
 import json
 import os
 import secrets
+import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -170,7 +172,10 @@ def _make_pids_cgroup(max_processes: int) -> Path | None:
 
 
 def _kill_all(cgroup: Path | None, pids: list[int]) -> None:
-    """Kill every process the kernel left behind: its cgroup's members and its process group."""
+    """Kill every process the kernel left behind: its process group and its cgroup's members.
+
+    Nothing waits here for them to be gone (their exit takes the kernel a few to a hundred ms):
+    ``_finish_later`` does, off the grading's path."""
     for pid in pids:  # the launched process and, when a zygote forked the kernel, the kernel
         if pid is None:  # the kernel never started
             continue
@@ -178,23 +183,42 @@ def _kill_all(cgroup: Path | None, pids: list[int]) -> None:
             os.killpg(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-    if cgroup is None or not cgroup.exists():  # none, or already emptied and removed
-        return
+    for member in _members(cgroup):
+        try:
+            os.kill(member, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _members(cgroup: Path | None) -> list[int]:
+    try:
+        return [int(p) for p in (cgroup / "cgroup.procs").read_text().split()] if cgroup else []
+    except OSError:  # already removed
+        return []
+
+
+def _finish(cgroup: Path | None, folder: Path) -> None:
+    """Until the cgroup is empty (members still forking while we kill are killed too), then remove
+    it and the sandbox folder."""
     deadline = time.monotonic() + 2.5
-    while time.monotonic() < deadline:  # members may still be forking while we kill: repeat until empty
-        members = [int(p) for p in (cgroup / "cgroup.procs").read_text().split()]
+    while cgroup is not None and time.monotonic() < deadline:
+        members = _members(cgroup)
         if not members:
             break
-        for member in members:
-            try:
-                os.kill(member, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        _kill_all(cgroup, [])
         time.sleep(0.002)  # a killed process leaves the group once its parent has reaped it
-    try:
-        cgroup.rmdir()
-    except OSError:
-        pass
+    if cgroup is not None:
+        try:
+            cgroup.rmdir()
+        except OSError:
+            pass
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _finish_later(cgroup: Path | None, folder: Path) -> None:
+    """``_finish`` in a thread: the grader goes on with the next notebook meanwhile. Not a daemon:
+    an exiting grader still removes what it made."""
+    threading.Thread(target=_finish, args=(cgroup, folder), name="sandbox-cleanup").start()
 
 
 def _base_environment(limits: Limits, environment: dict[str, str]) -> dict[str, str]:
@@ -226,7 +250,8 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, t
     result = Execution(notebook=nb)
     cgroup = _make_pids_cgroup(limits.max_processes)
     start = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="sandbox-") as tmp:
+    tmp = tempfile.mkdtemp(prefix="sandbox-")
+    try:
         workdir, channel = Path(tmp) / "work", Path(tmp) / "channel"  # the kernel's only writable folders
         workdir.mkdir()
         channel.mkdir()
@@ -261,6 +286,8 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, t
             if client.overflowed_cell is not None and result.status == "ok":
                 result.status = "output_limit"
                 result.message = f"cell {client.overflowed_cell} printed more than {limits.max_output_kb} KB (the rest was dropped)"
+    finally:
+        _finish_later(cgroup, Path(tmp))
     result.elapsed_s = time.monotonic() - start
     return result
 

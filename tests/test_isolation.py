@@ -176,7 +176,7 @@ def test_grade_class_isolates_forked_kernels(full_isolation, targets):
     results = grade_class(targets["submissions"], targets["results"], workers=1, limits=LIMITS, progress=False)
     for student in ("attacker", "honest"):
         result = results[(student, NOTEBOOK)]
-        assert result["isolation"] == "full", result
+        assert result["isolation"] == "full", (result["status"], result["flags"])
         assert result["score"] == result["max_score"], (student, [c for c in result["cells"] if not c["passed"]])
         written = json.loads((targets["results"] / "json" / student / f"{NOTEBOOK}.json").read_text())
         assert written["isolation"] == "full"
