@@ -33,6 +33,7 @@ import shutil
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -225,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     write_class(args.notebook, mutants, classroom)
     start = time.perf_counter()
     limits = Limits(notebook_timeout_s=args.timeout, cell_timeout_s=args.cell_timeout)
+    warnings.filterwarnings("ignore", message="Port .* is already in use")  # Dask's dashboard port, not used here
     graded = grade_class(classroom, results, workers=args.workers, limits=limits, force=True)
     elapsed = time.perf_counter() - start
     grades = {student: result for (student, _), result in graded.items()}
