@@ -405,12 +405,12 @@ def _grades_csv(results: dict[tuple[str, str], dict]) -> str:
 def grade_class(submissions: Path, out: Path, workers: int | None = None, scheduler: str | None = None,
                 force: bool = False, limits: Limits | None = None, progress: bool = True,
                 roster: Path | None = None, missing: str = "empty", similarity_threshold: float | None = None,
-                report: bool = True) -> dict[tuple[str, str], dict]:
+                report: bool = True, similarity: bool = True) -> dict[tuple[str, str], dict]:
     """Grade every submission with Dask; write grades.csv, json/ and feedback/ under ``out``, then
     what is made from them (``_after_grading``): the similarity page, the class report in
     ``out/report/`` (unless ``report`` is false) and, with a ``roster``, the gradebook files."""
     results = _grade_all(submissions, out, workers, scheduler, force, limits, progress)
-    _after_grading(Path(submissions), Path(out), roster, missing, similarity_threshold, report)
+    _after_grading(Path(submissions), Path(out), roster, missing, similarity_threshold, report, similarity)
     return results
 
 
@@ -524,12 +524,13 @@ def _grade_all(submissions: Path, out: Path, workers: int | None, scheduler: str
 
 
 def _after_grading(submissions: Path, out: Path, roster: Path | None, missing: str, similarity_threshold: float | None,
-                   report: bool) -> None:
+                   report: bool, compare: bool = True) -> None:
     """What grade-class writes from the results: the similarity page, then the class report (which
     links it), then the gradebook files (with a roster)."""
     from autograder import exports, similarity
 
-    similarity.run(submissions, out, similarity.THRESHOLD if similarity_threshold is None else similarity_threshold)
+    if compare:
+        similarity.run(submissions, out, similarity.THRESHOLD if similarity_threshold is None else similarity_threshold)
     if report:
         _build_report(out)
     if roster is not None:

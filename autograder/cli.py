@@ -92,7 +92,7 @@ def _grade_class(args: argparse.Namespace) -> int:
         read_roster(args.roster)
     results = grade_class(args.submissions, args.out, workers=args.workers, scheduler=args.scheduler, force=args.force, limits=limits,
                           roster=args.roster, missing=args.missing, similarity_threshold=args.similarity_threshold,
-                          report=not args.no_report)
+                          report=not args.no_report, similarity=not args.no_similarity)
     statuses: dict[str, int] = {}
     for result in results.values():
         statuses[result["status"]] = statuses.get(result["status"], 0) + 1
@@ -203,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     klass.add_argument("--similarity-threshold", type=float, default=None,
                        help="report pairs whose similarity reaches this share (default 0.5)")
     klass.add_argument("--no-report", action="store_true", help="do not write the class report (report/ under --out) at the end")
+    klass.add_argument("--no-similarity", action="store_true", help="do not compare the submissions' code at the end (similarity)")
     klass.set_defaults(run=_grade_class)
 
     similar = commands.add_parser("similarity", help="list pairs of submissions whose solution code is alike (copydetect)")

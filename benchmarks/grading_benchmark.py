@@ -5,7 +5,8 @@
 For each notebook, N copies of its reference solution are graded, in the same run:
 (a) by nbgrader as instructors run it: one `nbgrader autograde ASSIGNMENT` call for the whole class
     (one core); with ``--per-file`` also one CLI call per submission (the old comparison);
-(b) by `grade-class` on a local Dask cluster (``--workers`` processes, default 2);
+(b) by `grade-class` on a local Dask cluster (``--workers`` processes, default 2), grading only (the
+    similarity and report steps that follow are off; class_benchmark.py times the report);
 (c) the limit: the notebook's own code, every code cell including test cells and hidden tests, run
     in a warm Python process (IPython shell, imports already done, figures made but not drawn).
 Printed per notebook: wall time, the wall ratio (a)/(b), worker-seconds per notebook (wall time x
@@ -66,7 +67,7 @@ def class_grader(name: str, copies: int, workers: int, root: Path) -> tuple[floa
         target.mkdir(parents=True)
         shutil.copyfile(course.solution_path(name), target / f"{name}.ipynb")
     start = time.perf_counter()
-    results = grade_class(root / "subs", root / "out", workers=workers, progress=False, limits=Limits())
+    results = grade_class(root / "subs", root / "out", workers=workers, progress=False, limits=Limits(), report=False, similarity=False)
     return time.perf_counter() - start, list(results.values())
 
 

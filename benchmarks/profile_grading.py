@@ -89,18 +89,21 @@ class _Recorder:
             recorder._last_kernel_side = _kernel_side(exec_reply or {})
             return await check(self, cell, cell_index, exec_reply)
 
-        def kill(cgroup, pids):
-            recorder.phases["kernel CPU s"] += sum(_cpu_seconds(pid) for pid in pids if pid)
+        def kill(cgroup, pids):  # called twice per grading: count each process once (the forked kernel's, the proxy's)
+            recorder._cpu.update({pid: _cpu_seconds(pid) for pid in pids if pid and pid not in recorder._cpu})
+            recorder.phases["kernel CPU s"] = sum(recorder._cpu.values())
             kill_all(cgroup, pids)
 
         client.setup_kernel, client.execute_cell, client._check_raise_for_error = setup_kernel, execute, check_raise
         sandbox._kill_all = kill
         self._last_kernel_side = 0.0
         self._closing = 0.0
+        self._cpu: dict[int, float] = {}
 
     def run(self, kit, payload: bytes, limits: Limits) -> dict[str, float]:
         self.phases.clear()
         self.counts.clear()
+        self._cpu = {}
         cpu, start = time.process_time(), time.perf_counter()
         result = classgrade.grade_submission(kit, payload, limits, kit.assignment)
         total = time.perf_counter() - start
