@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import course
+from autograder.grade import CellResult
 
 STATUSES = ("ok", "review", "tampered", "timeout", "crashed", "output_limit", "invalid", "error")
 SCORED = ("ok", "review")  # statuses whose cell scores reflect the learner's work
@@ -58,15 +59,6 @@ OPTIONAL_PAGES = (("similarity.html", "Similarity: pairs of submissions that loo
 
 
 # --- Reading the results ------------------------------------------------------------------------
-
-
-@dataclass
-class CellResult:
-    grade_id: str
-    score: float
-    max_score: float
-    passed: bool
-    message: str
 
 
 @dataclass
