@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import course, render, runtime
-from autograder.classgrade import _first_error, _is_test, _root_cause, failure_message
+from autograder.classgrade import failure_message, first_error, is_test_cell, root_cause
 
 
 @dataclass
@@ -56,8 +56,8 @@ def check_notebook(path: Path | str, cell_timeout_s: float = 300) -> CheckResult
         raise course.CourseError(f"{path}: no such notebook")
     nb, stopped = render.execute(path, fast=runtime.fast_mode(), cell_timeout_s=cell_timeout_s, allow_errors=True)
     replies = _replies_from_outputs(nb)
-    tests = {i: c.metadata.nbgrader["grade_id"] for i, c in enumerate(nb.cells) if _is_test(c)}
-    result = CheckResult(notebook=str(path), first_error=_first_error(nb, replies, tests), stopped=stopped)
+    tests = {i: c.metadata.nbgrader["grade_id"] for i, c in enumerate(nb.cells) if is_test_cell(c)}
+    result = CheckResult(notebook=str(path), first_error=first_error(nb, replies, tests), stopped=stopped)
     for index, grade_id in tests.items():
         cell = nb.cells[index]
         points = float(cell.metadata.nbgrader.get("points", 0))
@@ -68,7 +68,7 @@ def check_notebook(path: Path | str, cell_timeout_s: float = 300) -> CheckResult
         own = failure_message(cell, replies[index])
         passed = replies[index]["status"] == "ok" and not any(
             o.output_type == "stream" and o.name == "stderr" for o in cell.get("outputs", []))
-        result.cells.append(TestCellCheck(grade_id, points, passed, "" if passed else _root_cause(result.first_error, index, own)))
+        result.cells.append(TestCellCheck(grade_id, points, passed, "" if passed else root_cause(result.first_error, index, own)))
     return result
 
 

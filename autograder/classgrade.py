@@ -192,7 +192,7 @@ def _heading_before(nb: nbformat.NotebookNode, index: int) -> str:
     return ""
 
 
-def _first_error(nb: nbformat.NotebookNode, replies: dict[int, dict], tests: dict[int, str]) -> dict | None:
+def first_error(nb: nbformat.NotebookNode, replies: dict[int, dict], tests: dict[int, str]) -> dict | None:
     """The first ungraded code cell whose execution failed, where a chain of failures starts
     (an unsolved exercise's NotImplementedError is expected, not a cause)."""
     for index in sorted(replies):
@@ -203,7 +203,7 @@ def _first_error(nb: nbformat.NotebookNode, replies: dict[int, dict], tests: dic
     return None
 
 
-def _root_cause(first_error: dict | None, index: int, own: str) -> str:
+def root_cause(first_error: dict | None, index: int, own: str) -> str:
     """``own`` failure message, led by an earlier cell's error that probably caused it."""
     if first_error is None or first_error["cell"] > index or own.startswith("NotImplementedError"):
         return own
@@ -252,7 +252,7 @@ def _review_flags(nb: nbformat.NotebookNode) -> list[str]:
     return flags
 
 
-def _is_test(cell) -> bool:
+def is_test_cell(cell) -> bool:
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
 
@@ -299,9 +299,9 @@ def grade_submission(kit: Kit, payload: bytes, limits: Limits | None = None, lab
         report["elapsed_s"] = time.perf_counter() - start
         return report
     review = _review_flags(nb)
-    tests = {i: c.metadata.nbgrader["grade_id"] for i, c in enumerate(nb.cells) if _is_test(c)}
+    tests = {i: c.metadata.nbgrader["grade_id"] for i, c in enumerate(nb.cells) if is_test_cell(c)}
     run = execute(nb, limits, check_before=_checkpoints(nb, tests), environment=GRADER_ENVIRONMENT, preload=kit.preload)
-    first_error = _first_error(nb, run.replies, tests)
+    cause = first_error(nb, run.replies, tests)
     report["execution_s"] = run.elapsed_s
     report["guard"] = {"checks": len(run.findings), "seconds": round(run.guard_s, 4)}
     report["isolation"] = run.isolation  # full | partial | none, as the kernel reported it
@@ -332,14 +332,14 @@ def grade_submission(kit: Kit, payload: bytes, limits: Limits | None = None, lab
         elif seen or grade_id in static:
             score, message = 0.0, "0 because the grading was tampered with: " + "; ".join((seen + static.get(grade_id, []))[:3])
         elif run.replies.get(index, {}).get("status") != "ok":  # an error, whatever the outputs show
-            score, message = 0.0, _root_cause(first_error, index, failure_message(cell, run.replies.get(index)))
+            score, message = 0.0, root_cause(cause, index, failure_message(cell, run.replies.get(index)))
         else:
             auto, _ = determine_grade(cell)
             score = float(auto or 0.0)
-            message = "" if score >= points else _root_cause(first_error, index, failure_message(cell))
+            message = "" if score >= points else root_cause(cause, index, failure_message(cell))
         cells.append({"grade_id": grade_id, "score": score, "max_score": points, "passed": score >= points, "message": message})
 
-    report.update(cells=cells, score=float(sum(c["score"] for c in cells)), flags=tamper + review, first_error=first_error,
+    report.update(cells=cells, score=float(sum(c["score"] for c in cells)), flags=tamper + review, first_error=cause,
                   executed=nbformat.writes(nb), elapsed_s=time.perf_counter() - start)
     report["status"] = run.status if run.status != "ok" else ("tampered" if tamper else "review" if review else "ok")
     if run.status != "ok":

@@ -285,3 +285,9 @@ def reference_results(name: str) -> dict:
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: it ships with the course (data/{REFERENCE_FOLDER}/)")
     return json.loads(path.read_text())
+
+
+def reference_label(reference: dict) -> str:
+    """One line saying where a reference run comes from (settings; device, date, commit)."""
+    about = reference["provenance"]
+    return f"reference run ({about['settings']}; {about['device']}, {about['date']}, commit {about['commit']})"

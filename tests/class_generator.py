@@ -41,6 +41,7 @@ import nbformat
 from wrong_implementations import WrongImplementation, load
 
 from autograder import course
+from autograder.classgrade import is_test_cell
 
 TAMPER_LINE = "get_ipython().showtraceback = lambda *a, **k: None"
 DEFAULT_MIX = {"reference": 0.3, "wrong": 0.35, "partial": 0.2, "blank": 0.13, "tampered": 0.02}
@@ -74,11 +75,6 @@ def _meta(cell) -> dict:
 def _is_exercise(cell) -> bool:
     meta = _meta(cell)
     return cell.cell_type == "code" and meta.get("solution") and not meta.get("grade")
-
-
-def _is_test(cell) -> bool:
-    meta = _meta(cell)
-    return cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
 
 
 def _python(source: str) -> ast.Module | None:
@@ -182,7 +178,7 @@ class ClassGenerator:
                 continue
             tree = _python(cell.source)
             reads_tainted = _reads_tainted(tree, tainted)
-            if _is_test(cell) and _meta(cell)["grade_id"] in self.points:
+            if is_test_cell(cell) and _meta(cell)["grade_id"] in self.points:
                 grade_id = _meta(cell)["grade_id"]
                 if self._registered.get(grade_id, set()) & broken:
                     expected[grade_id] = False

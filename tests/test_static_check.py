@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from autograder import course
-from autograder.classgrade import _checkpoints, _is_test, _review_flags
+from autograder.classgrade import _checkpoints, _review_flags, is_test_cell
 from autograder.static_check import bound_names, suspicious_constructs
 
 HONEST = {
@@ -79,7 +79,7 @@ def test_bound_names_lists_top_level_bindings():
 
 def test_checkpoints_guard_every_test_cell_and_protect_what_locked_cells_bound():
     nb = nbformat.read(course.solution_path("01_perceptron"), as_version=4)
-    tests = {i: c.metadata.nbgrader["grade_id"] for i, c in enumerate(nb.cells) if _is_test(c)}
+    tests = {i: c.metadata.nbgrader["grade_id"] for i, c in enumerate(nb.cells) if is_test_cell(c)}
     points = _checkpoints(nb, tests)
     first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
     assert first_code in points and points[first_code] == ()
