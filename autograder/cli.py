@@ -9,11 +9,12 @@ import sys
 import time
 from pathlib import Path
 
-from autograder import course, runtime
+from autograder import course
+from autograder.notebook_helpers import runtime
 
 
 def _release(args: argparse.Namespace) -> int:
-    from autograder import release
+    from autograder.publish import release
 
     if args.check:
         problems = release.drift()
@@ -33,7 +34,9 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from autograder.grade import format_table, grade_notebook
+    from autograder.grading.engine import grade_notebook
+    from autograder.grading.results import Status
+    from autograder.outputs.feedback import format_table
 
     status, summary = 0, []
     for path in args.paths:
@@ -53,7 +56,7 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"{'notebook':<{width}}  {'score':>6}  {'max':>6}")
         for r in summary:
             print(f"{r.assignment:<{width}}  {r.score:>6g}  {r.max_score:>6g}")
-    short = [r for r in summary if r.score < r.max_score or r.status != "ok"]
+    short = [r for r in summary if r.score < r.max_score or r.status != Status.OK]
     if args.require_full and short:
         listed = ", ".join(f"{r.assignment} {r.score:g}/{r.max_score:g}" + (f" ({r.status})" if r.status != "ok" else "")
                            for r in short)
@@ -63,7 +66,7 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from autograder.check import check_notebook, format_check
+    from autograder.grading.self_check import check_notebook, format_check
 
     status = 0
     for path in args.paths:
@@ -80,14 +83,14 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _grade_class(args: argparse.Namespace) -> int:
-    from autograder.classgrade import grade_class
-    from autograder.sandbox import Limits
+    from autograder.class_grading.grade_class import grade_class
+    from autograder.kernel.settings import Limits
 
     limits = Limits(notebook_timeout_s=args.timeout, cell_timeout_s=min(args.cell_timeout, args.timeout), memory_mb=args.memory_mb,
                     figures=args.figures)
     start = time.perf_counter()
     if args.roster is not None:  # a bad roster fails before hours of grading, not after
-        from autograder.exports import read_roster
+        from autograder.outputs.exports import read_roster
 
         read_roster(args.roster)
     results = grade_class(args.submissions, args.out, workers=args.workers, scheduler=args.scheduler, force=args.force, limits=limits,
@@ -95,7 +98,7 @@ def _grade_class(args: argparse.Namespace) -> int:
                           report=not args.no_report, similarity=not args.no_similarity)
     statuses: dict[str, int] = {}
     for result in results.values():
-        statuses[result["status"]] = statuses.get(result["status"], 0) + 1
+        statuses[result.status.value] = statuses.get(result.status.value, 0) + 1
     summary = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
     report = "" if args.no_report else f" and {Path(args.out) / 'report' / 'index.html'}"
     print(f"{len(results)} notebook(s) in {time.perf_counter() - start:.1f} s ({summary}); see {args.out}/grades.csv{report}")
@@ -103,7 +106,7 @@ def _grade_class(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from autograder.report import build_report
+    from autograder.outputs.report import build_report
 
     start = time.perf_counter()
     report = build_report(args.results)
@@ -117,21 +120,21 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _similarity(args: argparse.Namespace) -> int:
-    from autograder import similarity
+    from autograder.outputs import similarity
 
     similarity.run(args.submissions, args.out, args.threshold)
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
-    from autograder import exports
+    from autograder.outputs import exports
 
     exports.export(args.results, args.roster, args.missing)
     return 0
 
 
 def _render(args: argparse.Namespace) -> int:
-    from autograder import render
+    from autograder.publish import render
 
     results, index = render.render(args.names or None, full=args.full, released=args.released, out=args.out,
                                    cell_timeout_s=args.cell_timeout, log=lambda line: print(line, flush=True))
@@ -144,7 +147,7 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _bundle(args: argparse.Namespace) -> int:
-    from autograder.bundle import bundle
+    from autograder.publish.bundle import bundle
 
     start = time.perf_counter()
     files = bundle(args.out)
@@ -154,7 +157,7 @@ def _bundle(args: argparse.Namespace) -> int:
 
 
 def _data(args: argparse.Namespace) -> int:
-    from autograder import data
+    from autograder.notebook_helpers import data
 
     return data.main()
 

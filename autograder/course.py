@@ -9,13 +9,14 @@ setting one (as tests do with monkeypatch) overrides it.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
 import nbformat
 from traitlets.config import Config, PyFileConfigLoader
 
-from autograder.runtime import course_root
+from autograder.notebook_helpers.runtime import course_root
 
 _IN_COURSE = {"REPO_ROOT": "", "SOLUTIONS_DIR": "solutions", "NOTEBOOKS_DIR": "notebooks", "CONFIG_FILE": "nbgrader_config.py"}
 
@@ -62,6 +63,30 @@ def nbgrader_config(root: Path) -> Config:
     config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
     config.NbGraderAPI.log_level = "WARN"
     return config
+
+
+def generate_assignment(name: str, root: Path, *, gradebook: bool) -> Path:
+    """nbgrader's ``generate_assignment`` for ``solutions/<name>`` in the temporary course root
+    ``root``; returns the release folder (solutions replaced by stubs, hidden tests removed).
+
+    ``gradebook``: also write ``root/gradebook.db`` with every cell, hidden tests included (what
+    grading restores tests from); without it, no database at all (as ``--no-db``: releasing).
+
+    Raises:
+        CourseError: nbgrader refused the notebook (its log in the message).
+    """
+    from nbgrader.apps import NbGraderAPI
+
+    shutil.copytree(_path("SOLUTIONS_DIR") / name, root / "source" / name)
+    config = nbgrader_config(root)
+    if not gradebook:
+        config.GenerateAssignment.no_database = True
+        config.SaveCells.enabled = False
+    result = NbGraderAPI(config=config).generate_assignment(name, force=True, create=gradebook)
+    if not result["success"]:
+        log = ((result.get("log") or "") + (result.get("error") or "")).strip()
+        raise CourseError(f"solutions/{name}: nbgrader could not generate the assignment" + (f":\n{log}" if log else ""))
+    return root / "release" / name
 
 
 def ensure_tools_on_path() -> None:

@@ -32,9 +32,9 @@ import matplotlib.figure  # noqa: F401
 import psutil
 
 from autograder import course
-from autograder.classgrade import grade_class
-from autograder.report import build_report
-from autograder.sandbox import Limits
+from autograder.class_grading.grade_class import grade_class
+from autograder.kernel.sandbox import Limits
+from autograder.outputs.report import build_report
 
 sys.path.insert(0, str(course.REPO_ROOT / "tests"))
 from class_generator import ClassGenerator, write_class  # noqa: E402
@@ -105,14 +105,14 @@ def main() -> int:
 
         known = agreed = unknown = 0
         for student in students:
-            cells = {c["grade_id"]: c["passed"] for c in results[(student.student, args.notebook)]["cells"]}
+            cells = {c.grade_id: c.passed for c in results[(student.student, args.notebook)].cells}
             for grade_id, expected in student.expected.items():
                 if expected is None:
                     unknown += 1
                 else:
                     known, agreed = known + 1, agreed + (cells.get(grade_id) == expected)
         kinds = Counter(s.kind for s in students)
-        statuses = Counter(r["status"] for r in results.values())
+        statuses = Counter(r.status for r in results.values())
         peaks = sorted(memory.peaks.values(), reverse=True)
         print(f"class: {args.students} x {args.notebook} ({', '.join(f'{n} {k}' for k, n in kinds.most_common())}), "
               f"generated in {generated_s:.1f} s")

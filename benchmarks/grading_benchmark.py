@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 from autograder import course
-from autograder.classgrade import grade_class
-from autograder.sandbox import Limits
+from autograder.class_grading.grade_class import grade_class
+from autograder.kernel.sandbox import Limits
 
 
 def _course_folder(name: str, copies: int, root: Path) -> dict[str, str]:
@@ -115,7 +115,7 @@ def main() -> None:
             per_file = nbgrader_per_file(name, args.copies, Path(c)) if args.per_file else None
             class_s, results = class_grader(name, args.copies, args.workers, Path(b))
         limit = notebook_limit(name, threads=max(1, (os.cpu_count() or 1) // args.workers))
-        assert all(r["score"] == r["max_score"] and r["status"] == "ok" for r in results), "the reference solution must earn full marks, ok"
+        assert all(r.score == r.max_score and r.status == "ok" for r in results), "the reference solution must earn full marks, ok"
         n = args.copies
         rows = [("(a) nbgrader autograde, one call", one_call, 1)]
         if per_file is not None:
@@ -125,11 +125,11 @@ def main() -> None:
             ratio = f"{one_call / class_s:7.2f}x" if label.startswith("(b)") else ""
             print(f"{name:<18} {label:<34} {wall:8.1f} {wall / n:10.2f} {wall * processes / n:11.2f} {ratio:>8}")
         print(f"{name:<18} {'(c) limit: its own code, warm':<34} {'':>8} {limit:10.2f} {limit:11.2f}")
-        checks = [r["guard"]["seconds"] / max(1, r["guard"]["checks"]) for r in results]
-        kernel = statistics.mean(r["execution_s"] for r in results)
-        overhead = statistics.mean(r["elapsed_s"] - r["execution_s"] for r in results)
+        checks = [r.guard["seconds"] / max(1, r.guard["checks"]) for r in results]
+        kernel = statistics.mean(r.execution_s for r in results)
+        overhead = statistics.mean(r.elapsed_s - r.execution_s for r in results)
         print(f"{'':<18} grade-class per notebook: kernel run {kernel:.2f} s, grading beyond it {overhead:.2f} s, "
-              f"integrity guard {statistics.mean(checks) * 1000:.0f} ms per check x {results[0]['guard']['checks']} checks; "
+              f"integrity guard {statistics.mean(checks) * 1000:.0f} ms per check x {results[0].guard['checks']} checks; "
               f"per-core cost vs nbgrader: {(one_call / n) / (class_s * args.workers / n):.2f}x")
 
 

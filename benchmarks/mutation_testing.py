@@ -39,8 +39,8 @@ from pathlib import Path
 import nbformat
 
 from autograder import course
-from autograder.classgrade import grade_class
-from autograder.sandbox import Limits
+from autograder.class_grading.grade_class import grade_class
+from autograder.kernel.sandbox import Limits
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 COMPARE_SWAPS = {ast.Lt: (ast.LtE, ast.Gt), ast.LtE: (ast.Lt, ast.GtE), ast.Gt: (ast.GtE, ast.Lt), ast.GtE: (ast.Gt, ast.LtE),
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message="Port .* is already in use")  # Dask's dashboard port, not used here
     graded = grade_class(classroom, results, workers=args.workers, limits=limits, force=True)
     elapsed = time.perf_counter() - start
-    grades = {student: result for (student, _), result in graded.items()}
+    grades = {student: result.to_json() for (student, _), result in graded.items()}
 
     reference = grades["reference"]
     if reference["status"] != "ok" or reference["score"] < reference["max_score"]:
@@ -239,13 +239,13 @@ def main(argv: list[str] | None = None) -> int:
     survivors, kills = [], {"failed a test": 0, "timeout": 0, "crashed": 0, "other": 0}
     for m in mutants:
         result = grades[m.id]
-        if result["status"] == "ok" and result["score"] >= result["max_score"]:
+        if result.status == "ok" and result.score >= result.max_score:
             survivors.append(m)
-        elif result["status"] == "timeout":
+        elif result.status == "timeout":
             kills["timeout"] += 1
-        elif result["status"] in ("crashed", "output_limit", "error"):
+        elif result.status in ("crashed", "output_limit", "error"):
             kills["crashed"] += 1
-        elif result["status"] == "ok":
+        elif result.status == "ok":
             kills["failed a test"] += 1
         else:
             kills["other"] += 1

@@ -27,8 +27,11 @@ import statistics
 import time
 from collections import defaultdict
 
-from autograder import classgrade, course, sandbox
-from autograder.sandbox import Limits
+from autograder import course
+from autograder.grading.engine import grade_submission
+from autograder.grading.kit import build_kit
+from autograder.kernel import sandbox
+from autograder.kernel.sandbox import Limits
 
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -105,13 +108,13 @@ class _Recorder:
         self.counts.clear()
         self._cpu = {}
         cpu, start = time.process_time(), time.perf_counter()
-        result = classgrade.grade_submission(kit, payload, limits, kit.assignment)
+        result = grade_submission(kit, payload, limits, kit.assignment)
         total = time.perf_counter() - start
-        if result["status"] != "ok" or result["score"] != result["max_score"]:
-            raise SystemExit(f"{kit.assignment}: the reference solution got {result['score']}/{result['max_score']} ({result['status']})")
+        if result.status != "ok" or result.score != result.max_score:
+            raise SystemExit(f"{kit.assignment}: the reference solution got {result.score}/{result.max_score} ({result.status})")
         phases = dict(self.phases)
-        phases["teardown"] = result["execution_s"] - phases.get("kernel start", 0) - phases.get("cells", 0) - phases.get("integrity checks", 0)
-        phases["grading beyond the kernel"] = total - result["execution_s"]
+        phases["teardown"] = result.execution_s - phases.get("kernel start", 0) - phases.get("cells", 0) - phases.get("integrity checks", 0)
+        phases["grading beyond the kernel"] = total - result.execution_s
         phases["total"] = total
         phases["grader CPU s"] = time.process_time() - cpu
         return phases
@@ -124,7 +127,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads per kernel (grade-class: cores / workers)")
     args = parser.parse_args()
     start = time.perf_counter()
-    kit = classgrade.build_kit(args.notebook)
+    kit = build_kit(args.notebook)
     print(f"{args.notebook}: kit built in {time.perf_counter() - start:.2f} s (once per notebook and grader)")
     payload = course.solution_path(args.notebook).read_bytes()
     limits = Limits(threads=args.threads)

@@ -41,7 +41,7 @@ import nbformat
 from wrong_implementations import WrongImplementation, load
 
 from autograder import course
-from autograder.classgrade import is_test_cell
+from autograder.grading.engine import is_test_cell
 
 TAMPER_LINE = "get_ipython().showtraceback = lambda *a, **k: None"
 DEFAULT_MIX = {"reference": 0.3, "wrong": 0.35, "partial": 0.2, "blank": 0.13, "tampered": 0.02}

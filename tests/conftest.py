@@ -7,7 +7,7 @@ import functools
 import pytest
 
 from autograder import course
-from autograder.grade import grade_notebook
+from autograder.grading.engine import grade_notebook
 
 NOTEBOOKS = course.assignments()
 
@@ -44,8 +44,8 @@ def graded_class(tmp_path_factory):
     that is not a notebook, graded once by grade-class with two workers (which writes the report)."""
     from class_generator import known_class, write_class
 
-    from autograder.classgrade import grade_class
-    from autograder.sandbox import Limits
+    from autograder.class_grading.grade_class import grade_class
+    from autograder.kernel.sandbox import Limits
 
     notebook = "01_perceptron"
     students = known_class(notebook)

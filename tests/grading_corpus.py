@@ -111,7 +111,7 @@ CASES = [
     Case("event_callback", _stubbed_with("get_ipython().events.register('pre_run_cell', lambda *a: None)"), "tampered", "zero", "event callbacks was changed"),
     Case("custom_exception_handler", _stubbed_with("get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)"), "tampered", "zero", "shell.custom_exceptions was changed"),
     Case("trace_hook", _stubbed_with("import sys\nsys.settrace(lambda *a: None)"), "tampered", "zero", "tracing hook"),
-    Case("forge_integrity_check", _stubbed_with("__import__('autograder._guard', fromlist=['x']).check = lambda nonce: None"), "tampered", "zero", "integrity check was silenced"),
+    Case("forge_integrity_check", _stubbed_with("__import__('autograder.kernel.guard', fromlist=['x']).check = lambda nonce: None"), "tampered", "zero", "integrity check was silenced"),
     Case("change_grader_environment", _prepend_to_first_exercise("import os\nos.environ['COURSE_FAST'] = '0'"), "tampered", "zero", "COURSE_FAST was changed"),
     Case("read_solution_notebook", _stubbed_with(
         "import autograder, pathlib\n_leak = (pathlib.Path(autograder.__file__).parents[1] / 'solutions/01_perceptron/01_perceptron.ipynb').read_text()"
@@ -200,7 +200,7 @@ def _lazy_with(*parts: str):
 # Blanks every cell that contains a check; the guard probe (no assert) still runs.
 _DROP_CHECKS = "def _drop_checks(lines):\n    return [] if any('assert' in line for line in lines) else lines"
 
-# A clean guard report that echoes the nonce, as autograder/_guard.py (shipped with the course) writes it.
+# A clean guard report that echoes the nonce, as autograder/kernel/guard.py (shipped with the course) writes it.
 _CLEAN_REPORT = "publish_display_data({'application/vnd.course-guard+json': {'nonce': nonce, 'findings': []}})"
 
 _STRIP_ASSERTS = """
@@ -536,9 +536,9 @@ ATTACKS = [
     Case("fake_guard_in_sys_modules", _released_with(_DROP_CHECKS, """
         import sys, types
         from IPython.display import publish_display_data
-        _fake_guard = types.ModuleType("autograder._guard")
+        _fake_guard = types.ModuleType("autograder.kernel.guard")
         _fake_guard.check = lambda nonce, *args, **kwargs: """ + _CLEAN_REPORT + """
-        sys.modules["autograder._guard"] = _fake_guard
+        sys.modules["autograder.kernel.guard"] = _fake_guard
         get_ipython().input_transformers_cleanup.insert(0, _drop_checks)
     """), "tampered", "zero", undefended="forges the guard report (written against its source): not defended in-process"),
     Case("fake_guard_from_builtins_import", _released_with(_DROP_CHECKS, """
@@ -547,7 +547,7 @@ ATTACKS = [
         _fake_guard = types.SimpleNamespace(check=lambda nonce, *args, **kwargs: """ + _CLEAN_REPORT + """)
         _original_import = builtins.__import__
         def _import(name, *args, **kwargs):
-            return _fake_guard if name == "autograder._guard" else _original_import(name, *args, **kwargs)
+            return _fake_guard if name == "autograder.kernel.guard" else _original_import(name, *args, **kwargs)
         builtins.__import__ = _import
         get_ipython().input_transformers_cleanup.insert(0, _drop_checks)
     """), "tampered", "zero", undefended="forges the guard report (written against its source): not defended in-process"),
@@ -557,7 +557,7 @@ ATTACKS = [
         from IPython.display import publish_display_data
         _fake_guard = types.SimpleNamespace(check=lambda nonce, *args, **kwargs: """ + _CLEAN_REPORT + """)
         def _import(name, *args, **kwargs):
-            return _fake_guard if name == "autograder._guard" else builtins.__import__(name, *args, **kwargs)
+            return _fake_guard if name == "autograder.kernel.guard" else builtins.__import__(name, *args, **kwargs)
         __builtins__ = {**vars(builtins), "__import__": _import}
         get_ipython().input_transformers_cleanup.insert(0, lambda lines: [] if any("assert" in line for line in lines) else lines)
     """), "tampered", "zero", undefended="forges the guard report (written against its source): not defended in-process"),

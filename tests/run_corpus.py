@@ -18,7 +18,7 @@ import nbformat  # noqa: E402
 from grading_corpus import ATTACKS, CASES, HONEST, NOTEBOOK  # noqa: E402
 from test_class_grading import LIMITS  # noqa: E402
 
-from autograder.classgrade import grade_class  # noqa: E402
+from autograder.class_grading.grade_class import grade_class  # noqa: E402
 
 
 def main(argv: list[str]) -> None:
@@ -40,14 +40,14 @@ def main(argv: list[str]) -> None:
     rows, misses = [], 0
     for case in picked:
         result = results[(case.name, NOTEBOOK)]
-        flags = " | ".join(result["flags"])
-        full = result["score"] == result["max_score"] > 0
-        score_ok = {"full": full, "zero": result["score"] == 0, "partial": 0 < result["score"] < result["max_score"]}[case.score]
-        ok = result["status"] == case.status and score_ok and case.flag in flags
+        flags = " | ".join(result.flags)
+        full = result.score == result.max_score > 0
+        score_ok = {"full": full, "zero": result.score == 0, "partial": 0 < result.score < result.max_score}[case.score]
+        ok = result.status == case.status and score_ok and case.flag in flags
         misses += not ok
-        rows.append({"name": case.name, "status": result["status"], "score": result["score"], "max_score": result["max_score"],
-                     "flags": result["flags"], "expected": {"status": case.status, "score": case.score, "flag": case.flag}, "as_expected": ok})
-        print(f"{'  ' if ok else '! '}{case.name:42} {result['status']:9} {result['score']:>4g}/{result['max_score']:g}  {flags[:200]}")
+        rows.append({"name": case.name, "status": result.status, "score": result.score, "max_score": result.max_score,
+                     "flags": result.flags, "expected": {"status": case.status, "score": case.score, "flag": case.flag}, "as_expected": ok})
+        print(f"{'  ' if ok else '! '}{case.name:42} {result.status:9} {result.score:>4g}/{result.max_score:g}  {flags[:200]}")
     print(f"{len(picked)} cases in {time.perf_counter() - start:.0f} s; {misses} not as expected (marked !)")
     if len(argv) > 1:
         Path(argv[1]).write_text(json.dumps(rows, indent=1))

@@ -41,7 +41,7 @@ import nbformat
 import pytest
 
 from autograder import course
-from autograder.runtime import REPO_ROOT
+from autograder.notebook_helpers.runtime import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 
 from autograder import cli, course
-from autograder.check import check_notebook
+from autograder.grading.self_check import check_notebook
 
 NAME = "01_perceptron"
 

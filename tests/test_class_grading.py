@@ -19,9 +19,10 @@ import pytest
 from grading_corpus import ATTACKS, CASES, HONEST, NOTEBOOK
 from leaks import assert_no_leak, hidden_test_lines
 
-from autograder import course, sandbox
-from autograder.classgrade import grade_class
-from autograder.sandbox import Limits
+from autograder import course
+from autograder.class_grading.grade_class import grade_class
+from autograder.kernel import sandbox
+from autograder.kernel.sandbox import Limits
 
 LIMITS = Limits(notebook_timeout_s=180, cell_timeout_s=20, memory_mb=2048, max_processes=64, max_output_kb=512)
 
@@ -52,7 +53,7 @@ def _kernels_left(marker: str, wait_s: float = 10) -> list[str]:
                 if not entry.name.isdigit() or int(entry.name) == os.getpid():
                     continue
                 cmdline = (entry / "cmdline").read_bytes()
-                if b"autograder._kernel" in cmdline or b"autograder.zygote" in cmdline:
+                if b"autograder.kernel.launcher" in cmdline or b"autograder.kernel.zygote" in cmdline:
                     if marker.encode() in cmdline or marker.encode() in (entry / "environ").read_bytes():
                         found.append(f"{entry.name}: {cmdline[:80]!r}")
             except OSError:
@@ -104,22 +105,22 @@ def test_each_submission_gets_its_expected_outcome(corpus_run, case):
 
 
 def _outcome_problem(case, result) -> str:
-    flags = " | ".join(result["flags"])
-    if result["status"] != case.status:
-        return f"{case.name}: status {result['status']} ({flags})"
+    flags = " | ".join(result.flags)
+    if result.status != case.status:
+        return f"{case.name}: status {result.status} ({flags})"
     if case.flag and case.flag not in flags:
         return f"{case.name}: expected a flag containing {case.flag!r}, got {flags!r}"
-    full = result["score"] == result["max_score"] > 0
-    expected = {"full": full, "zero": result["score"] == 0, "partial": 0 < result["score"] < result["max_score"]}[case.score]
-    return "" if expected else f"{case.name}: score {result['score']}/{result['max_score']}, expected {case.score}"
+    full = result.score == result.max_score > 0
+    expected = {"full": full, "zero": result.score == 0, "partial": 0 < result.score < result.max_score}[case.score]
+    return "" if expected else f"{case.name}: score {result.score}/{result.max_score}, expected {case.score}"
 
 
 @pytest.mark.parametrize("case", HONEST, ids=[c.name for c in HONEST])
 def test_honest_unusual_code_is_ok_with_full_marks_and_no_flag(corpus_run, case):
     _, results, *_ = corpus_run
     result = results[(case.name, NOTEBOOK)]
-    assert (result["status"], result["flags"]) == ("ok", []), f"{case.name}: flagged: {result['flags']}"
-    assert result["score"] == result["max_score"] > 0, f"{case.name}: score {result['score']}/{result['max_score']}"
+    assert (result.status, result.flags) == ("ok", []), f"{case.name}: flagged: {result.flags}"
+    assert result.score == result.max_score > 0, f"{case.name}: score {result.score}/{result.max_score}"
 
 
 def test_no_kernel_or_child_process_is_left_behind(corpus_run):
@@ -158,7 +159,7 @@ def test_interrupted_or_repeated_runs_lose_nothing(tmp_path):
     assert len(results) == 2
     (submissions / "ben" / f"{NOTEBOOK}.ipynb").write_bytes(course.solution_path(NOTEBOOK).read_bytes())
     results = grade_class(submissions, out, workers=1, limits=LIMITS, progress=False)
-    assert results[("ben", NOTEBOOK)]["score"] == results[("ben", NOTEBOOK)]["max_score"], "a changed submission is regraded"
+    assert results[("ben", NOTEBOOK)].score == results[("ben", NOTEBOOK)].max_score, "a changed submission is regraded"
     grade_class(submissions, out, workers=1, limits=LIMITS, progress=False, force=True)
     assert (out / "json" / "ann" / f"{NOTEBOOK}.json").stat().st_mtime_ns != stamp, "--force regrades everything"
     assert not list(out.rglob("*.part")), "partial files left behind"
@@ -169,7 +170,7 @@ def test_nbgrader_submitted_layout_is_accepted(tmp_path):
     target.mkdir(parents=True)
     (target / f"{NOTEBOOK}.ipynb").write_bytes(course.released_path(NOTEBOOK).read_bytes())
     results = grade_class(tmp_path / "course", tmp_path / "out", workers=1, limits=LIMITS, progress=False)
-    assert list(results) == [("zoe", NOTEBOOK)] and results[("zoe", NOTEBOOK)]["status"] == "ok"
+    assert list(results) == [("zoe", NOTEBOOK)] and results[("zoe", NOTEBOOK)].status == "ok"
 
 
 def _free_port() -> int:
@@ -198,9 +199,9 @@ def test_grades_through_an_external_scheduler_and_two_worker_processes(tmp_path)
             (submissions / student).mkdir(parents=True)
             (submissions / student / f"{NOTEBOOK}.ipynb").write_bytes(source.read_bytes())
         results = grade_class(submissions, tmp_path / "out", scheduler=address, limits=LIMITS, progress=False)
-        assert results[("amy", NOTEBOOK)]["score"] == results[("amy", NOTEBOOK)]["max_score"]
-        assert results[("bo", NOTEBOOK)]["score"] == 0
-        graded_by = {int(result["grader"].rsplit(":", 1)[1]) for result in results.values()}
+        assert results[("amy", NOTEBOOK)].score == results[("amy", NOTEBOOK)].max_score
+        assert results[("bo", NOTEBOOK)].score == 0
+        graded_by = {int(result.grader.rsplit(":", 1)[1]) for result in results.values()}
         assert len(worker_pids) == 2 and graded_by <= worker_pids, f"graded by {graded_by}, workers {worker_pids}"
     finally:
         for process in [*workers, scheduler]:

@@ -5,7 +5,7 @@ import re
 
 import yaml
 
-from autograder.runtime import REPO_ROOT
+from autograder.notebook_helpers.runtime import REPO_ROOT
 
 
 def _requirements():

@@ -9,9 +9,10 @@ import re
 
 import pytest
 
-from autograder import course, exports
-from autograder.classgrade import grade_class
+from autograder import course
+from autograder.class_grading.grade_class import grade_class
 from autograder.cli import main
+from autograder.outputs import exports
 
 GRADES = """student,notebook,score,max_score,status,flags
 ann,01_perceptron,8.5,10,ok,

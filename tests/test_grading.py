@@ -10,8 +10,8 @@ import pytest
 from leaks import assert_no_leak, hidden_test_lines
 
 from autograder import course
-from autograder.feedback import feedback_html
-from autograder.grade import format_table, grade_notebook
+from autograder.grading.engine import grade_notebook
+from autograder.outputs.feedback import feedback_html, format_table
 
 DEFAULT_BUDGET_S = 60  # COURSE.md: numpy notebooks 60 s, torch notebooks 150 s (set in metadata)
 
@@ -31,13 +31,13 @@ def test_reference_solution_earns_full_marks(solution_result):
 def test_solution_runs_top_to_bottom_in_fast_mode_within_budget(notebook, solution_result):
     errors = [
         f"cell {index}: {out.ename}: {out.evalue}"
-        for index, cell in enumerate(solution_result.autograded.cells)
+        for index, cell in enumerate(nbformat.reads(solution_result.executed, as_version=4).cells)
         if cell.cell_type == "code"
         for out in cell.outputs
         if out.output_type == "error"
     ]
     assert not errors, f"{notebook} raises when run top to bottom: {errors}"
-    setup = solution_result.autograded.cells[1]
+    setup = nbformat.reads(solution_result.executed, as_version=4).cells[1]
     assert "fast mode: on" in "".join(o.get("text", "") for o in setup.outputs), "the grader must set COURSE_FAST=1"
     budget = _budget(notebook)
     assert budget <= 150
@@ -75,7 +75,7 @@ def test_grade_outputs_never_quote_hidden_tests(notebook, solution_result, relea
     for version, result in (("solution", solution_result), ("release", release_result)):
         assert_no_leak(json.dumps(result.to_json()), hidden, "json", f"{notebook} {version}: grade --json")
         assert_no_leak(format_table(result), hidden, "text", f"{notebook} {version}: grade table")
-        assert_no_leak(feedback_html("learner", result.to_json()), hidden, "html", f"{notebook} {version}: feedback page")
+        assert_no_leak(feedback_html("learner", result), hidden, "html", f"{notebook} {version}: feedback page")
 
 
 def _run_cli(*args):

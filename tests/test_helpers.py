@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from autograder import data, gradcheck, runtime
+from autograder.notebook_helpers import data, gradcheck, runtime
 
 
 @pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("0", False), ("off", False)])

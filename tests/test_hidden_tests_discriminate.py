@@ -16,9 +16,10 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 from wrong_implementations import load
 
-from autograder import course, static_check
-from autograder._guard import REPORT_MIME
-from autograder.classgrade import GRADER_ENVIRONMENT
+from autograder import course
+from autograder.grading import static_check
+from autograder.grading.engine import GRADER_ENVIRONMENT
+from autograder.kernel.guard import REPORT_MIME
 
 MIN_WRONG_PER_EXERCISE = 3
 
@@ -34,7 +35,7 @@ def _fails(client, source, index):
 
 
 def _guard_findings(client, index, nonce):
-    cell = nbformat.v4.new_code_cell(f"__import__('autograder._guard', fromlist=['check']).check({nonce!r})")
+    cell = nbformat.v4.new_code_cell(f"__import__('autograder.kernel.guard', fromlist=['check']).check({nonce!r})")
     client.execute_cell(cell, index)
     reports = [o["data"][REPORT_MIME] for o in cell.outputs if REPORT_MIME in o.get("data", {})]
     assert reports and reports[0]["nonce"] == nonce, "the integrity guard did not answer"
@@ -61,7 +62,7 @@ def test_hidden_tests_fail_wrong_implementations(notebook, monkeypatch):
     client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(course.SOLUTIONS_DIR / notebook)}})
     survivors, tried, flagged = [], 0, []
     with client.setup_kernel():
-        start = nbformat.v4.new_code_cell(f"from autograder import _guard\n_guard.install({sorted(GRADER_ENVIRONMENT)!r})")
+        start = nbformat.v4.new_code_cell(f"from autograder.kernel import guard\nguard.install({sorted(GRADER_ENVIRONMENT)!r})")
         client.execute_cell(start, 0)
         assert _guard_findings(client, 0, "baseline") == []
         for index, cell in enumerate(nb.cells):

@@ -4,6 +4,7 @@ stopped, while a correct submission still earns full marks (``grade`` and ``grad
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -17,10 +18,11 @@ import nbformat
 import pytest
 
 import autograder
-from autograder import course, isolation, sandbox
-from autograder.classgrade import GRADER_ENVIRONMENT, grade_class
-from autograder.grade import grade_notebook
-from autograder.sandbox import Limits
+from autograder import course
+from autograder.class_grading.grade_class import grade_class
+from autograder.grading.engine import GRADER_ENVIRONMENT, grade_notebook
+from autograder.kernel import isolation, sandbox
+from autograder.kernel.sandbox import Limits
 
 NOTEBOOK = "01_perceptron"
 REPO = Path(autograder.__file__).resolve().parents[1]
@@ -129,7 +131,7 @@ def _attacking_solution(values: dict) -> nbformat.NotebookNode:
 
 
 def _outcomes(result) -> dict:
-    for cell in result.autograded.cells:
+    for cell in nbformat.reads(result.executed, as_version=4).cells:
         for output in cell.get("outputs", []):
             if output.get("name") == "stdout" and "OUTCOMES " in output.text:
                 return json.loads(output.text.split("OUTCOMES ", 1)[1].splitlines()[0])
@@ -139,7 +141,7 @@ def _outcomes(result) -> dict:
 def _grade_attack(targets, tmp_path) -> object:
     path = tmp_path / f"{NOTEBOOK}.ipynb"
     nbformat.write(_attacking_solution(targets["values"]), path)
-    limits = Limits(**{**sandbox.as_dict(LIMITS), "hidden_paths": (str(targets["submissions"]), str(targets["results"]))})
+    limits = dataclasses.replace(LIMITS, hidden_paths=(str(targets["submissions"]), str(targets["results"])))
     return grade_notebook(path, limits=limits)
 
 
@@ -176,8 +178,8 @@ def test_grade_class_isolates_forked_kernels(full_isolation, targets):
     results = grade_class(targets["submissions"], targets["results"], workers=1, limits=LIMITS, progress=False)
     for student in ("attacker", "honest"):
         result = results[(student, NOTEBOOK)]
-        assert result["isolation"] == "full", (result["status"], result["flags"])
-        assert result["score"] == result["max_score"], (student, [c for c in result["cells"] if not c["passed"]])
+        assert result.isolation == "full", (result.status, result.flags)
+        assert result.score == result.max_score, (student, [c for c in result.cells if not c.passed])
         written = json.loads((targets["results"] / "json" / student / f"{NOTEBOOK}.json").read_text())
         assert written["isolation"] == "full"
 

@@ -17,9 +17,9 @@ from conftest import graded_solution
 from leaks import HIDDEN, _clean, assert_no_leak, find_leaks, hidden_test_lines
 
 from autograder import course
-from autograder.classgrade import _grades_csv
-from autograder.feedback import feedback_html
-from autograder.grade import CellResult, GradeResult, format_table
+from autograder.class_grading.grade_class import _grades_csv
+from autograder.grading.results import CellResult, NotebookResult, Status
+from autograder.outputs.feedback import feedback_html, format_table
 
 SPECIAL = re.compile(r"""["'<>&]""")
 
@@ -41,8 +41,8 @@ def _result(name, messages):
     """A grading result whose autograded cells fail with the given messages (cycled over the cells)."""
     ids = _autograded_ids(name)
     cells = [CellResult(grade_id=ids[i % len(ids)], score=0.0, max_score=1.0, passed=False, message=m) for i, m in enumerate(messages)]
-    return GradeResult(notebook=f"{name}.ipynb", score=0.0, max_score=float(len(cells)), cells=cells, assignment=name,
-                       status="review", flags=messages[:2])
+    return NotebookResult(notebook=f"{name}.ipynb", score=0.0, max_score=float(len(cells)), cells=cells, assignment=name,
+                          status=Status.REVIEW, flags=messages[:2])
 
 
 def _outputs(name, message):
@@ -55,11 +55,11 @@ def _outputs(name, message):
         ("json", "grade --json", json.dumps(report)),
         ("json", "json/ report (indent, not ascii-only)", json.dumps(report, indent=1, ensure_ascii=False)),
         ("json", "a JSON string inside a JSON string", json.dumps({"log": json.dumps(report)})),
-        ("html", "feedback page (html.escape, quote=True)", feedback_html("ann", report)),
+        ("html", "feedback page (Jinja2 autoescape)", feedback_html("ann", result)),
         ("html", "html.escape, quote=False", f"<pre>{html.escape(message, quote=False)}</pre>"),
         ("html", "Jinja2 autoescape", jinja.from_string("<td>{{ message }}</td>").render(message=message)),
         ("html", "Jinja2 |tojson in a script", jinja.from_string("<script>var r = {{ report|tojson }};</script>").render(report=report)),
-        ("csv", "grades.csv", _grades_csv({("ann", name): report})),
+        ("csv", "grades.csv", _grades_csv({("ann", name): result})),
         ("text", "grade table", format_table(result)),
         ("text", "a traceback on the console", f"Traceback (most recent call last):\n----> 12     {message}\nAssertionError"),
     ]
@@ -92,7 +92,7 @@ def test_the_escaped_forms_are_invisible_to_a_plain_substring_search():
     planted = _planted_line(lines)
     assert re.search(r"[<>&]", planted) and '"' in planted, planted
     missed = [what for form, what, text in _outputs("01_perceptron", planted) if planted not in text]
-    assert {"grade --json", "feedback page (html.escape, quote=True)", "grades.csv", "Jinja2 autoescape"} <= set(missed), missed
+    assert {"grade --json", "feedback page (Jinja2 autoescape)", "grades.csv", "Jinja2 autoescape"} <= set(missed), missed
 
 
 def test_a_whole_hidden_cell_pasted_into_a_page_is_found(notebook):
@@ -100,7 +100,7 @@ def test_a_whole_hidden_cell_pasted_into_a_page_is_found(notebook):
     lines = hidden_test_lines(nb)
     cell = next(cell for cell in nb.cells if HIDDEN.search(cell.source))
     in_cell = {line for line in lines if line in {_clean(raw) for raw in cell.source.splitlines()}}
-    page = feedback_html("ann", {"cells": [], "flags": [cell.source]})
+    page = feedback_html("ann", NotebookResult(notebook="x.ipynb", assignment=notebook, flags=[cell.source]))
     assert in_cell and set(find_leaks(page, lines, "html")) >= in_cell
     assert set(find_leaks(json.dumps(nbformat.writes(nb)), lines, "json")) == lines  # the notebook file itself, as JSON
 
@@ -130,8 +130,8 @@ def test_honest_failure_messages_raise_no_alarm(notebook):
     result = _result(notebook, messages)
     report = {**result.to_json(), "assignment": notebook}
     assert_no_leak(json.dumps(report, indent=1), lines, "json", f"{notebook}: every hidden message, json")
-    assert_no_leak(feedback_html("ann", report), lines, "html", f"{notebook}: every hidden message, feedback page")
-    assert_no_leak(_grades_csv({("ann", notebook): report}), lines, "csv", f"{notebook}: every hidden message, grades.csv")
+    assert_no_leak(feedback_html("ann", result), lines, "html", f"{notebook}: every hidden message, feedback page")
+    assert_no_leak(_grades_csv({("ann", notebook): result}), lines, "csv", f"{notebook}: every hidden message, grades.csv")
     assert_no_leak(format_table(result), lines, "text", f"{notebook}: every hidden message, grade table")
 
 
@@ -141,11 +141,11 @@ def test_real_feedback_of_the_reference_solution_raises_no_alarm():
     lines = hidden_test_lines(_solution(name))
     report = result.to_json()
     assert_no_leak(json.dumps(report), lines, "json", "grade --json")
-    assert_no_leak(feedback_html("ann", report), lines, "html", "feedback page")
+    assert_no_leak(feedback_html("ann", result), lines, "html", "feedback page")
     assert_no_leak(format_table(result), lines, "text", "grade table")
-    rows = list(csv.reader(io.StringIO(_grades_csv({("ann", name): report}))))
+    rows = list(csv.reader(io.StringIO(_grades_csv({("ann", name): result}))))
     assert rows[1][:2] == ["ann", name]
-    assert_no_leak(_grades_csv({("ann", name): report}), lines, "csv", "grades.csv")
+    assert_no_leak(_grades_csv({("ann", name): result}), lines, "csv", "grades.csv")
 
 
 def test_unknown_form_is_rejected():

@@ -22,8 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import cli, course, data, runtime
-from autograder.bundle import LEARNER_MODULES
+from autograder import cli, course
+from autograder.notebook_helpers import data, runtime
+from autograder.publish.bundle import LEARNER_PACKAGE
 
 REPO = Path(__file__).resolve().parents[1]
 DEBIAN_FOLDER = data.SYSTEM_DATA_DIR / "fashion-mnist"  # the real one (some tests move SYSTEM_DATA_DIR)
@@ -312,7 +313,7 @@ def secret_lines() -> set[str]:
     """Lines of every solution and hidden test (and model answer) in solutions/ that appear nowhere
     in public text: the rest of those notebooks and the helper modules students get (a line such as
     ``grad[index] = (f_plus - f_minus) / (2 * h)`` is in both a solution and ``gradcheck``)."""
-    secret, public = set(), [(REPO / "autograder" / f"{name}.py").read_text() for name in LEARNER_MODULES]
+    secret, public = set(), [path.read_text() for path in sorted((REPO / "autograder" / LEARNER_PACKAGE).glob("*.py"))]
     for name in course.assignments():
         for cell in course.read_notebook(course.solution_path(name)).cells:
             inside = False
@@ -353,9 +354,9 @@ def student_bundle(tmp_path_factory):
 def test_bundle_has_what_students_need_and_nothing_of_the_grader(student_bundle, tmp_path):
     files = {p.relative_to(student_bundle).as_posix() for p in student_bundle.rglob("*") if p.is_file()}
     assert {f"notebooks/{name}/{name}.ipynb" for name in course.assignments()} <= files
-    assert {p for p in files if p.startswith("autograder/")} == {"autograder/__init__.py", "autograder/runtime.py",
-                                                                "autograder/data.py", "autograder/gradcheck.py",
-                                                                "autograder/plotting.py"}
+    helpers = {f"autograder/{LEARNER_PACKAGE}/{p.name}" for p in (REPO / "autograder" / LEARNER_PACKAGE).glob("*.py")}
+    assert {f"autograder/{LEARNER_PACKAGE}/{name}.py" for name in ("runtime", "data", "gradcheck", "plotting")} <= helpers
+    assert {p for p in files if p.startswith("autograder/")} == {"autograder/__init__.py"} | helpers
     assert {"README.md", "data/README.md", "requirements.txt", "pyproject.toml", "nbgrader_config.py",
             "jupyter-config/labconfig/page_config.json"} <= files
     # what the training cells print and plot: measured times and reference runs
@@ -386,7 +387,7 @@ from nbclient import NotebookClient
 nb = nbformat.read(sys.argv[1], as_version=4)
 nb.cells.append(nbformat.v4.new_code_cell(
     "import autograder, importlib.util; print('helpers at', autograder.__file__);"
-    "print('grader present:', importlib.util.find_spec('autograder.grade') is not None)"))
+    "print('grader present:', importlib.util.find_spec('autograder.grading.engine') is not None)"))
 NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True).execute(cwd=sys.argv[2])
 errors = [o["ename"] for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
 text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import course, release
+from autograder import course
+from autograder.publish import release
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)

@@ -18,7 +18,8 @@ import nbformat
 import pytest
 from leaks import assert_no_leak, find_leaks, hidden_test_lines
 
-from autograder import cli, course, render
+from autograder import cli, course
+from autograder.publish import render
 
 NAME = "07_factor_graphs"
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)

@@ -22,8 +22,9 @@ import nbformat
 import pytest
 from leaks import assert_no_leak, hidden_test_lines
 
-from autograder import cli, course, report
-from autograder.report import build_report, normalise
+from autograder import cli, course
+from autograder.outputs import report
+from autograder.outputs.report import build_report, normalise
 
 SCORED = ("ok", "review")
 
@@ -50,11 +51,11 @@ def test_grading_gives_the_outcomes_the_generator_knows(graded_class):
     notebook, students, results, _ = graded_class
     for student in students:
         result = results[(student.student, notebook)]
-        assert result["status"] == student.status, f"{student.student} ({student.description}): {result['status']} {result['flags']}"
-        passed = {cell["grade_id"]: cell["passed"] for cell in result["cells"]}
+        assert result.status == student.status, f"{student.student} ({student.description}): {result.status} {result.flags}"
+        passed = {cell.grade_id: cell.passed for cell in result.cells}
         assert passed == student.expected, f"{student.student} ({student.description})"
-        assert result["score"] == student.expected_score()
-    assert results[("garbage", notebook)]["status"] == "invalid"
+        assert result.score == student.expected_score()
+    assert results[("garbage", notebook)].status == "invalid"
 
 
 def test_report_figures_match_the_known_answers(graded_class):
@@ -94,7 +95,7 @@ def test_report_figures_match_the_known_answers(graded_class):
     assert statuses == dict(Counter([s.status for s in students] + ["invalid"]))
 
     [summary] = _rows(out, "notebooks.csv")
-    elapsed = [results[key]["elapsed_s"] for key in results]
+    elapsed = [results[key].elapsed_s for key in results]
     assert (summary["notebook"], summary["submissions"], summary["max_score"], summary["graded_normally"], summary["timed"]) == (
         notebook, str(len(students) + 1), f"{max_score:g}", str(len(normal)), str(len(elapsed)))
     assert _close(summary["mean_score"], statistics.fmean(scores)) and _close(summary["median_score"], statistics.median(scores))

@@ -11,8 +11,9 @@ import pytest
 from leaks import assert_no_leak, hidden_test_lines
 from similarity_class import COPIED, COPY, HONEST, NOTEBOOK, _functions, submission, write_class
 
-from autograder import course, similarity
+from autograder import course
 from autograder.cli import main
+from autograder.outputs import similarity
 
 GRADED = frozenset(name for name, _, _ in _functions(HONEST[0]))
 

@@ -6,8 +6,8 @@ import nbformat
 import pytest
 
 from autograder import course
-from autograder.classgrade import _checkpoints, _review_flags, is_test_cell
-from autograder.static_check import bound_names, suspicious_constructs
+from autograder.grading.engine import _checkpoints, _review_flags, is_test_cell
+from autograder.grading.static_check import bound_names, suspicious_constructs
 
 HONEST = {
     "helpers and lambdas": "def helper(x):\n    return x * 2\nsquare = lambda v: v ** 2\nvalues = [square(i) for i in range(3)]",
@@ -41,7 +41,7 @@ SUSPICIOUS = {
     "trace hook": ("import sys\nsys.settrace(lambda *a: None)", "sys.settrace"),
     "threading hook": ("import threading\nthreading.settrace(print)", "threading.settrace"),
     "IPython import": ("from IPython import get_ipython", "imports IPython"),
-    "the guard": ("import autograder._guard as g", "integrity guard"),
+    "the guard": ("import autograder.kernel.guard as g", "integrity guard"),
     "a shell command": ("!ls /", "shell command"),
     "an unknown magic": ("%env COURSE_FAST=0", "%env"),
     "inside an allowed cell magic": ("%%time\nget_ipython().run_cell = print", "get_ipython"),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import nbformat
 
-from autograder import zygote
-from autograder.classgrade import GRADER_ENVIRONMENT
-from autograder.sandbox import Limits, execute
+from autograder.grading.engine import GRADER_ENVIRONMENT
+from autograder.kernel import zygote
+from autograder.kernel.sandbox import Limits, execute
 
 PRELOAD = ("numpy", "matplotlib.pyplot")
 
@@ -65,7 +65,7 @@ def test_figures_are_drawn_only_when_asked():
 def test_setup_imports_are_read_from_the_first_code_cell():
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("# title"),
-        nbformat.v4.new_code_cell("import numpy as np, os\nfrom autograder.data import load_digits\nfrom . import x\nprint(1)"),
+        nbformat.v4.new_code_cell("import numpy as np, os\nfrom autograder.notebook_helpers.data import load_digits\nfrom . import x\nprint(1)"),
         nbformat.v4.new_code_cell("import torch"),
     ])
-    assert zygote.setup_imports(nb) == ("numpy", "os", "autograder.data")
+    assert zygote.setup_imports(nb) == ("numpy", "os", "autograder.notebook_helpers.data")

@@ -5,23 +5,21 @@ process count (a pids cgroup where the grader may create one, else RLIMIT_NPROC)
 The kernel starts in an empty working directory of its own, isolated where the system allows
 (``isolation.py``: no network, the course's secrets and other sandboxes hidden, only its folders
 writable; it talks to us over Unix socket files in its sandbox); no gradebook exists on disk while
-it runs (see classgrade.py). Whatever the notebook does, ``execute`` returns a status and leaves no
-process running.
+it runs (see grading/engine.py). Whatever the notebook does, ``execute`` returns a status and leaves
+no process running. The cells run through ``executor.run_cells``, the package's one executor.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import secrets
 import shutil
 import signal
-import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty
 
@@ -29,37 +27,22 @@ import nbformat
 from jupyter_client import AsyncKernelManager
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpecManager
-from nbclient import NotebookClient
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.exceptions import CellTimeoutError
 
-from autograder import isolation, zygote
-from autograder._guard import REPORT_MIME
-from autograder.runtime import REPO_ROOT
+from autograder.grading.results import Status
+from autograder.kernel import executor, isolation, zygote
+from autograder.kernel.guard import REPORT_MIME
+from autograder.kernel.settings import LaunchSettings, Limits
+from autograder.notebook_helpers.runtime import REPO_ROOT
 
 PIDS_CGROUP_ROOTS = [Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup")]  # cgroup v1, v2
-
-
-@dataclass
-class Limits:
-    notebook_timeout_s: float = 900.0
-    cell_timeout_s: float = 300.0
-    memory_mb: int = 4096
-    file_size_mb: int = 64
-    max_processes: int = 256
-    max_output_kb: int = 2048  # per cell; beyond it outputs are dropped and the cell is interrupted
-    threads: int | None = None  # BLAS/OpenMP threads per kernel (grade-class: cores / workers)
-    # Draw plots as PNG outputs? Figures are still made and closed as usual; only the drawing, which
-    # no grade depends on, is skipped (about half of notebook 01's grading time).
-    figures: bool = False
-    # Folders the kernel must not see besides the course's own (isolation.hidden_paths): grade-class
-    # adds the submissions and the results folders.
-    hidden_paths: tuple[str, ...] = ()
+__all__ = ["Execution", "Limits", "ReadyClient", "execute", "warm_up"]
 
 
 @dataclass
 class Execution:
     notebook: nbformat.NotebookNode
-    status: str = "ok"  # ok | timeout | crashed | output_limit
+    status: Status = Status.OK  # ok | timeout | crashed | output_limit
     message: str = ""
     executed: set[int] = field(default_factory=set)  # indices of cells that ran to completion
     # cell index -> the kernel's execute reply: status ("ok", "error", "aborted"), ename, evalue.
@@ -105,55 +88,20 @@ class ReadyClient(AsyncKernelClient):
             await self.iopub_channel.get_msg(timeout=0)
 
 
-class _LimitedClient(NotebookClient):
-    """nbclient with an output budget per cell: a flood of output is dropped, then interrupted."""
-
-    max_output_bytes = 0
-    _used = 0
-    overflowed_cell: int | None = None
-    last_reply: dict | None = None
-
-    async def _check_raise_for_error(self, cell, cell_index, exec_reply):
-        content = (exec_reply or {}).get("content", {})
-        self.last_reply = {key: content.get(key) for key in ("status", "ename", "evalue")} if exec_reply else None
-        return await super()._check_raise_for_error(cell, cell_index, exec_reply)
-
-    def output(self, outs, msg, display_id, cell_index):
-        self._used += len(json.dumps(msg.get("content", {}), default=str))
-        if self._used > self.max_output_bytes:
-            if self.overflowed_cell is None:
-                self.overflowed_cell = cell_index
-                outs.append(nbformat.v4.new_output("stream", name="stderr", text="[output limit reached: the rest was dropped]\n"))
-                asyncio.ensure_future(self.km.interrupt_kernel())  # called from inside the client's event loop
-            return None
-        return super().output(outs, msg, display_id, cell_index)
-
-    def reset_budget(self):
-        self._used = 0
-
-
 def _hidden_paths(limits: Limits) -> list[str] | None:
     """What the kernel must not see (None: no isolation, for tests that show what it stops)."""
     return isolation.hidden_paths(REPO_ROOT, limits.hidden_paths)
 
 
-def _kernel_manager(workdir: Path, channel: Path, limits: Limits, cgroup: Path | None, environment_keys: list[str],
-                    zygote_address: str | None) -> AsyncKernelManager:
-    spec_dir = workdir.parent / "kernelspec" / "course-grader"
+def _kernel_manager(settings: LaunchSettings) -> AsyncKernelManager:
+    spec_dir = Path(settings.workdir).parent / "kernelspec" / "course-grader"
     spec_dir.mkdir(parents=True, exist_ok=True)
-    settings = {
-        "workdir": str(workdir), "memory_mb": limits.memory_mb, "cpu_s": int(limits.notebook_timeout_s * 2) + 10,
-        "file_size_mb": limits.file_size_mb, "max_processes": limits.max_processes, "cgroup": str(cgroup) if cgroup else None,
-        "environment_keys": environment_keys, "figures": limits.figures, "channel": str(channel), "hidden": _hidden_paths(limits),
-    }
-    argv = [sys.executable, "-m", "autograder._kernel", "--limits", json.dumps(settings), "-f", "{connection_file}"]
-    if zygote_address:
-        argv[3:3] = ["--zygote", zygote_address]
-    (spec_dir / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "grader", "language": "python"}))
+    (spec_dir / "kernel.json").write_text(json.dumps({"argv": settings.argv(), "display_name": "grader", "language": "python"}))
     specs = KernelSpecManager(kernel_dirs=[str(spec_dir.parent)], ensure_native_kernel=False)
     # Unix socket files in the sandbox, not TCP: the kernel's network namespace has no route to ours.
     return AsyncKernelManager(kernel_name="course-grader", kernel_spec_manager=specs, transport="ipc",
-                              connection_file=str(channel / "kernel.json"), client_class="autograder.sandbox.ReadyClient")
+                              connection_file=str(Path(settings.channel) / "kernel.json"),
+                              client_class="autograder.kernel.sandbox.ReadyClient")
 
 
 def _make_pids_cgroup(max_processes: int) -> Path | None:
@@ -236,12 +184,14 @@ def warm_up(limits: Limits, environment: dict[str, str], preload: tuple[str, ...
 
 
 def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, tuple[str, ...]], environment: dict[str, str],
-            preload: tuple[str, ...] = ()) -> Execution:
+            preload: tuple[str, ...] = (), files: dict[str, bytes] | None = None) -> Execution:
     """Run ``nb`` top to bottom in a sandboxed kernel, asking the integrity guard before the cells
     in ``check_before`` (cell index -> names the locked cell just before it bound, to protect).
 
     ``preload``: modules the kernel will import (its setup cell's); a zygote of this process with
     them already imported forks the kernel (see zygote.py), saving seconds per notebook.
+    ``files``: relative path -> content, written into the kernel's working folder (the files that
+    sit beside the notebook in its course folder).
     Cells run in order until one times out, the kernel dies, or the notebook's time is up; the
     rest are left unexecuted (the caller scores them 0).
     """
@@ -255,36 +205,43 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, t
         workdir, channel = Path(tmp) / "work", Path(tmp) / "channel"  # the kernel's only writable folders
         workdir.mkdir()
         channel.mkdir()
+        for relative, content in (files or {}).items():
+            target = (workdir / relative).resolve()
+            if target.is_relative_to(workdir.resolve()):  # course files: never outside the folder
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
         config_dir = workdir / ".matplotlib"
         zygote.copy_font_cache(config_dir)
         base_env = _base_environment(limits, environment)
         kernel_env = {**base_env, "HOME": str(workdir), "MPLCONFIGDIR": str(config_dir), "IPYTHONDIR": str(workdir / ".ipython"),
                       "TMPDIR": str(workdir)}
         warm = zygote.shared(preload, base_env)
-        km = _kernel_manager(workdir, channel, limits, cgroup, sorted(environment), warm.address[1:] if warm else None)
-        # "immediate": the kernel is killed below, not asked to shut down (jupyter_client then polls
-        # for its exit every 0.1 s; nothing in a grading kernel needs a clean exit).
-        client = _LimitedClient(nb, km=km, timeout=int(limits.cell_timeout_s), allow_errors=True, shutdown_kernel="immediate",
-                                interrupt_on_timeout=False, kernel_name="course-grader",
-                                resources={"metadata": {"path": str(workdir)}})
-        client.max_output_bytes = limits.max_output_kb * 1024
+        settings = LaunchSettings.for_sandbox(workdir, channel, limits, cgroup, environment, _hidden_paths(limits),
+                                              warm.address[1:] if warm else None)
+        km = _kernel_manager(settings)
         kernel_pid = None
+        client = None
         try:
-            with client.setup_kernel(cwd=str(workdir), env=kernel_env):
+            # "immediate": the kernel is killed below, not asked to shut down (jupyter_client then
+            # polls for its exit every 0.1 s; nothing in a grading kernel needs a clean exit).
+            with executor.started(nb, km=km, cwd=workdir, env=kernel_env, cell_timeout_s=int(limits.cell_timeout_s),
+                                  shut_down=False, shutdown_kernel="immediate", interrupt_on_timeout=False,
+                                  kernel_name="course-grader") as client:
+                client.max_output_bytes = limits.max_output_kb * 1024
                 provisioner = getattr(km, "provisioner", None)
                 kernel_pid = getattr(getattr(provisioner, "process", None), "pid", None)
-                result.isolation, result.isolation_missing = _isolation_report(channel)
+                result.isolation, result.isolation_missing = _isolation_report(settings)
                 try:
                     _run_cells(client, nb, limits, check_before, result, start)
                 finally:  # before jupyter_client's shutdown, which would wait for the processes to end
-                    _kill_all(cgroup, [kernel_pid, _forked_pid(Path(tmp))])
+                    _kill_all(cgroup, [kernel_pid, _forked_pid(settings)])
                     _wait_for_exit(provisioner)
         except Exception as error:  # kernel failed to start or talk: this submission only
-            result.status, result.message = "crashed", f"{type(error).__name__}: {error}"[:300]
+            result.status, result.message = Status.CRASHED, f"{type(error).__name__}: {error}"[:300]
         finally:
-            _kill_all(cgroup, [kernel_pid, _forked_pid(Path(tmp))])
-            if client.overflowed_cell is not None and result.status == "ok":
-                result.status = "output_limit"
+            _kill_all(cgroup, [kernel_pid, _forked_pid(settings)])
+            if client is not None and client.overflowed_cell is not None and result.status == Status.OK:
+                result.status = Status.OUTPUT_LIMIT
                 result.message = f"cell {client.overflowed_cell} printed more than {limits.max_output_kb} KB (the rest was dropped)"
     finally:
         _finish_later(cgroup, Path(tmp))
@@ -292,42 +249,34 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, t
     return result
 
 
-def _run_cells(client: _LimitedClient, nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, tuple[str, ...]],
+def _run_cells(client: executor.CellClient, nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, tuple[str, ...]],
                result: Execution, start: float) -> None:
-    """Execute the code cells in order, asking the guard before those in ``check_before``; stop at
-    the first cell that times out or kills the kernel, or when the notebook's time is up."""
-    index = 0
-    try:
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            remaining = limits.notebook_timeout_s - (time.monotonic() - start)
-            if remaining <= 0:
-                result.status, result.message = "timeout", f"the notebook ran out of its {limits.notebook_timeout_s:.0f} s"
-                return
-            client.timeout = max(1, int(min(limits.cell_timeout_s, remaining)))
-            client.reset_budget()
-            if index in check_before:
-                asked = time.monotonic()
-                result.findings[index] = _guard_report(client, index, check_before[index])
-                result.guard_s += time.monotonic() - asked
-                client.reset_budget()
-            client.last_reply = None
-            client.execute_cell(cell, index)
-            result.replies[index] = client.last_reply or {"status": "error", "ename": "NoReply", "evalue": "the kernel sent no reply"}
-            result.executed.add(index)
-        if len(nb.cells) in check_before:  # after the last cell
-            result.findings[len(nb.cells)] = _guard_report(client, len(nb.cells) - 1, check_before[len(nb.cells)])
-    except CellTimeoutError:
-        result.status, result.message = "timeout", f"cell {index} did not finish within {client.timeout} s"
-    except DeadKernelError:
-        result.status, result.message = "crashed", f"the kernel died in cell {index} (exit, crash, or memory limit of {limits.memory_mb} MB)"
+    """The notebook's cells through the executor, asking the guard at each checkpoint; a timeout or
+    a dead kernel ends the run (the cells after it are left unexecuted)."""
+
+    def checkpoint(index: int) -> None:
+        if index in check_before:
+            asked = time.monotonic()
+            # after the last cell: the probe takes the last cell's place (put back afterwards)
+            result.findings[index] = _guard_report(client, min(index, len(nb.cells) - 1), check_before[index])
+            result.guard_s += time.monotonic() - asked
+
+    run = executor.run_cells(client, nb, cell_timeout_s=limits.cell_timeout_s, deadline=start + limits.notebook_timeout_s,
+                             checkpoint=checkpoint)
+    result.replies, result.executed = run.replies, run.executed
+    if run.status == "timeout":
+        result.status = Status.TIMEOUT
+        result.message = (f"the notebook ran out of its {limits.notebook_timeout_s:.0f} s" if run.message == "out of time"
+                          else f"cell {run.stopped_at} did not finish within {client.timeout} s")
+    elif run.status == "crashed":
+        result.status = Status.CRASHED
+        result.message = f"the kernel died in cell {run.stopped_at} (exit, crash, or memory limit of {limits.memory_mb} MB)"
 
 
-def _forked_pid(sandbox: Path) -> int | None:
-    """The kernel's pid when a zygote forked it (it writes the pid beside the working folder)."""
+def _forked_pid(settings: LaunchSettings) -> int | None:
+    """The kernel's pid when a zygote forked it (see ``LaunchSettings.pid_file``)."""
     try:
-        return int((sandbox / "kernel.pid").read_text())
+        return int(settings.pid_file.read_text())
     except (OSError, ValueError):
         return None
 
@@ -340,19 +289,19 @@ def _wait_for_exit(provisioner, seconds: float = 1.0) -> None:
         time.sleep(0.001)
 
 
-def _isolation_report(channel: Path) -> tuple[str, list[str]]:
+def _isolation_report(settings: LaunchSettings) -> tuple[str, list[str]]:
     """The level the kernel reached, written by it before ipykernel started (so before any cell)."""
     try:
-        report = json.loads((channel / "isolation.json").read_text())
+        report = json.loads(settings.isolation_report.read_text())
         return report["level"], report["missing"]
     except (OSError, ValueError, KeyError):
         return "none", ["the kernel did not report its isolation"]
 
 
-def _guard_report(client: NotebookClient, index: int, protect: tuple[str, ...] = ()) -> list[str]:
+def _guard_report(client: executor.CellClient, index: int, protect: tuple[str, ...] = ()) -> list[str]:
     """Ask the in-kernel guard for tampering findings; a missing or forged report is itself one."""
     nonce = secrets.token_hex(8)
-    probe = nbformat.v4.new_code_cell(f"__import__('autograder._guard', fromlist=['check']).check({nonce!r}, {tuple(protect)!r})")
+    probe = nbformat.v4.new_code_cell(f"__import__('autograder.kernel.guard', fromlist=['check']).check({nonce!r}, {tuple(protect)!r})")
     cell = client.nb.cells[index] if index < len(client.nb.cells) else None
     try:
         client.execute_cell(probe, index, store_history=False)
@@ -367,6 +316,3 @@ def _guard_report(client: NotebookClient, index: int, protect: tuple[str, ...] =
             return list(report.get("findings", []))
     return ["the integrity check was silenced or forged (display or import machinery replaced)"]
 
-
-def as_dict(limits: Limits) -> dict:
-    return asdict(limits)

@@ -1,8 +1,9 @@
-"""Start an IPython kernel for grading, inside limits (used as the grading kernel's argv).
+"""Start an IPython kernel for grading, inside limits (the grading kernelspec's argv).
 
-    python -m autograder._kernel [--zygote ADDRESS] --limits JSON -f CONNECTION_FILE
+    python -m autograder.kernel.launcher --settings JSON -f CONNECTION_FILE
 
-With ``--zygote`` this process is only a proxy: a warm zygote (``zygote.py``) forks the kernel,
+``JSON`` is a ``settings.LaunchSettings``. When it names a zygote, this process is only a proxy: a
+warm zygote (``zygote.py``) forks the kernel,
 this process forwards interrupts to it and exits with it (or starts the kernel itself if the
 zygote is unreachable). Either way ``start`` sets the kernel up, and order matters: its own
 process group, resource limits, the process cap (a pids cgroup when the grader could make one,
@@ -13,6 +14,7 @@ Submitted code runs only after all of them.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -20,36 +22,38 @@ import signal
 import socket
 import sys
 
+from autograder.kernel.settings import LaunchSettings
+
 
 def _limit(kind: int, value: int | None) -> None:
     if value:
         resource.setrlimit(kind, (value, value))
 
 
-def start(limits: dict, connection_file: str) -> None:
-    os.chdir(limits["workdir"])
+def start(settings: LaunchSettings, connection_file: str) -> None:
+    os.chdir(settings.workdir)
     try:
         os.setsid()  # its own session and process group: the grader can kill everything it started
     except PermissionError:  # already a session leader
         pass
-    _limit(resource.RLIMIT_AS, limits["memory_mb"] << 20)
-    _limit(resource.RLIMIT_CPU, limits["cpu_s"])
-    _limit(resource.RLIMIT_FSIZE, limits["file_size_mb"] << 20)
+    _limit(resource.RLIMIT_AS, settings.memory_mb << 20)
+    _limit(resource.RLIMIT_CPU, settings.cpu_s)
+    _limit(resource.RLIMIT_FSIZE, settings.file_size_mb << 20)
     _limit(resource.RLIMIT_CORE, 0)
-    cgroup = limits.get("cgroup")
-    if cgroup:  # a pids cgroup prepared by the grader caps every process this kernel starts
-        with open(os.path.join(cgroup, "cgroup.procs"), "w") as procs:
+    if settings.cgroup:  # a pids cgroup prepared by the grader caps every process this kernel starts
+        with open(os.path.join(settings.cgroup, "cgroup.procs"), "w") as procs:
             procs.write(str(os.getpid()))
-    elif limits.get("max_processes") and os.getuid() != 0:
+    elif settings.max_processes and os.getuid() != 0:
         # RLIMIT_NPROC counts every process of this user (and is ignored for root): leave room.
-        running = sum(1 for entry in os.listdir("/proc") if entry.isdigit())
-        _limit(resource.RLIMIT_NPROC, running + limits["max_processes"])
-    report = {"level": "none", "missing": ["isolation switched off by the grader"], "setup_ms": 0.0}
-    if limits.get("hidden") is not None:
-        from autograder import isolation
+        import psutil
 
-        report = isolation.enter(limits["workdir"], limits["channel"], limits["hidden"])
-    with open(os.path.join(limits["channel"], "isolation.json"), "w") as written:  # read before any cell runs
+        _limit(resource.RLIMIT_NPROC, len(psutil.pids()) + settings.max_processes)
+    report = {"level": "none", "missing": ["isolation switched off by the grader"], "setup_ms": 0.0}
+    if settings.hidden is not None:
+        from autograder.kernel import isolation
+
+        report = isolation.enter(settings.workdir, settings.channel, list(settings.hidden))
+    with open(settings.isolation_report, "w") as written:  # read before any cell runs
         json.dump(report, written)
     import tempfile
 
@@ -57,26 +61,25 @@ def start(limits: dict, connection_file: str) -> None:
 
     # No debugger in a grading kernel: ipykernel would import debugpy (0.1 s per kernel) to offer one.
     sys.modules.setdefault("debugpy", None)
-    from autograder import _guard
+    from autograder.kernel import guard
 
-    _guard.install(limits["environment_keys"])
+    guard.install(list(settings.environment_keys))
     from ipykernel.kernelapp import IPKernelApp
     from traitlets.config import Config
 
     config = Config()
-    if not limits.get("figures", True):  # figures are made and closed as usual but never drawn to PNG
+    if not settings.figures:  # figures are made and closed as usual but never drawn to PNG
         config.InlineBackend.figure_formats = set()
     argv = ["-f", connection_file, "--HistoryManager.enabled=False", "--IPKernelApp.log_level=ERROR"]
     IPKernelApp.launch_instance(argv=argv, config=config)
 
 
-def _via_zygote(address: str, limits: dict, connection_file: str) -> int | None:
+def _via_zygote(settings: LaunchSettings, connection_file: str) -> int | None:
     """Ask the zygote for a kernel and stay its stand-in; None if the zygote cannot be reached."""
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        conn.connect("\0" + address)
-        request = {"settings": limits, "connection_file": os.path.abspath(connection_file), "env": dict(os.environ),
-                   "pid_file": os.path.join(os.path.dirname(limits["workdir"]), "kernel.pid")}
+        conn.connect("\0" + settings.zygote)
+        request = {"settings": settings.encode(), "connection_file": os.path.abspath(connection_file), "env": dict(os.environ)}
         conn.sendall((json.dumps(request) + "\n").encode())
         replies = conn.makefile("r")
         first = replies.readline()
@@ -98,15 +101,17 @@ def _via_zygote(address: str, limits: dict, connection_file: str) -> int | None:
     return json.loads(line)["exit"] if line else 1
 
 
-def main(argv: list[str]) -> None:
-    limits = json.loads(argv[argv.index("--limits") + 1])
-    connection_file = argv[argv.index("-f") + 1]
-    if "--zygote" in argv:
-        code = _via_zygote(argv[argv.index("--zygote") + 1], limits, connection_file)
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m autograder.kernel.launcher", description="start one grading kernel")
+    parser.add_argument("--settings", required=True, type=LaunchSettings.decode, help="a LaunchSettings as JSON")
+    parser.add_argument("-f", dest="connection_file", required=True, help="the kernel's connection file")
+    args = parser.parse_args(argv)
+    if args.settings.zygote:
+        code = _via_zygote(args.settings, args.connection_file)
         if code is not None:
             sys.exit(code if code >= 0 else 128 - code)
-    start(limits, connection_file)
+    start(args.settings, args.connection_file)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

@@ -14,8 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import course, render, runtime
-from autograder.classgrade import failure_message, first_error, is_test_cell, root_cause
+from autograder import course
+from autograder.grading.engine import failure_message, first_error, is_test_cell, root_cause
+from autograder.grading.results import FirstError
+from autograder.kernel import executor
+from autograder.notebook_helpers import runtime
 
 
 @dataclass
@@ -30,7 +33,7 @@ class TestCellCheck:
 class CheckResult:
     notebook: str
     cells: list[TestCellCheck] = field(default_factory=list)
-    first_error: dict | None = None  # the first non-test cell that raised: cell, heading, ename, evalue
+    first_error: FirstError | None = None  # the first non-test cell that raised
     stopped: str | None = None  # why the run ended early (a timeout, a dead kernel), in one line
 
     @property
@@ -38,24 +41,14 @@ class CheckResult:
         return sum(cell.passed for cell in self.cells)
 
 
-def _replies_from_outputs(nb) -> dict[int, dict]:
-    """What each executed code cell's reply said, read from its outputs (a learner's notebook shows
-    its tracebacks; the grader itself reads the kernel's replies)."""
-    replies = {}
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code" or cell.get("execution_count") is None and not cell.get("outputs"):
-            continue
-        error = next((o for o in cell.get("outputs", []) if o.output_type == "error"), None)
-        replies[index] = {"status": "error", "ename": error.ename, "evalue": error.evalue} if error else {"status": "ok"}
-    return replies
-
-
 def check_notebook(path: Path | str, cell_timeout_s: float = 300) -> CheckResult:
     path = Path(path)
     if not path.is_file():
         raise course.CourseError(f"{path}: no such notebook")
-    nb, stopped = render.execute(path, fast=runtime.fast_mode(), cell_timeout_s=cell_timeout_s, allow_errors=True)
-    replies = _replies_from_outputs(nb)
+    nb, run = executor.execute_notebook(path, env=executor.notebook_environment(runtime.fast_mode()), cell_timeout_s=cell_timeout_s,
+                                        stop_on_error=False)
+    stopped = run.message or None
+    replies = run.replies  # errors as the kernel replied them
     tests = {i: c.metadata.nbgrader["grade_id"] for i, c in enumerate(nb.cells) if is_test_cell(c)}
     result = CheckResult(notebook=str(path), first_error=first_error(nb, replies, tests), stopped=stopped)
     for index, grade_id in tests.items():
@@ -77,8 +70,7 @@ def format_check(result: CheckResult) -> str:
     lines = [result.notebook]
     if result.first_error:
         error = result.first_error
-        where = f'cell {error["cell"]}' + (f' ("{error["heading"]}")' if error["heading"] else "")
-        lines.append(f"first error: {where} raised {error['ename']}: {error['evalue']}".rstrip(": "))
+        lines.append(f"first error: {error.where()} raised {error.ename}: {error.evalue}".rstrip(": "))
     for cell in result.cells:
         lines.append(f"  {cell.grade_id:<{width}}  {cell.points:>4g} pt  {'passed' if cell.passed else 'FAILED: ' + cell.message}")
     lines.append(f"visible checks: {result.passed} of {len(result.cells)} test cells pass "

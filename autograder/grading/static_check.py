@@ -9,7 +9,7 @@ change the score: the submission gets status ``review`` and a person looks at it
 (helpers, lambdas, classes, comprehensions, tqdm, seeding, plotting, ``%timeit``) is never flagged.
 
 ``bound_names(source)`` lists the names a cell binds at top level (used to protect the names that
-locked cells bind, see ``_guard.py``).
+locked cells bind, see ``kernel/guard.py``).
 
 Pure functions of source text: no kernel, no notebook I/O.
 """
@@ -27,9 +27,10 @@ _SHELL_MODULES = frozenset({"IPython", "ipykernel", "traitlets", "zmq", "jupyter
 _FORBIDDEN_MODULES = {
     "builtins": "imports builtins", "ctypes": "uses ctypes", "gc": "uses the garbage collector's object lists (gc)",
     "importlib": "uses importlib", "codeop": "uses codeop (the shell's compiler)", "inspect": "uses inspect (frame inspection)",
-    "dis": "uses dis (bytecode)", "marshal": "uses marshal (bytecode)", "autograder._guard": "reaches the grader's integrity guard",
-    "autograder.sandbox": "reaches the grader", "autograder._kernel": "reaches the grader", "autograder.zygote": "reaches the grader",
+    "dis": "uses dis (bytecode)", "marshal": "uses marshal (bytecode)", "autograder.kernel.guard": "reaches the grader's integrity guard",
 }
+# The course package beyond what a notebook may import (autograder.notebook_helpers): the grader.
+_GRADER_PARTS = frozenset({"kernel", "grading", "class_grading", "outputs", "publish", "cli", "course"})
 _FORBIDDEN_CALLS = {"compile": "calls compile", "exec": "calls exec", "eval": "calls eval", "__import__": "calls __import__",
                     "get_ipython": "reaches the IPython shell (get_ipython)", "breakpoint": "calls breakpoint"}
 _FRAME_ATTRIBUTES = frozenset({"f_back", "f_globals", "f_locals", "f_builtins", "f_code", "f_trace", "tb_frame", "gi_frame", "cr_frame", "ag_frame", "tb_next"})
@@ -114,6 +115,8 @@ class _Scanner(ast.NodeVisitor):
             self.flag(node, f"imports {name} (the notebook's own machinery)")
         elif name in _FORBIDDEN_MODULES or root in _FORBIDDEN_MODULES:
             self.flag(node, _FORBIDDEN_MODULES.get(name) or _FORBIDDEN_MODULES[root])
+        elif root == "autograder" and name.count(".") and name.split(".")[1] in _GRADER_PARTS:
+            self.flag(node, "reaches the grader")
 
     def visit_Call(self, node: ast.Call) -> None:
         magic = _magic_call(node)

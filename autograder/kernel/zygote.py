@@ -4,18 +4,19 @@ are loaded once per grader process instead of once per submission.
 Starting a kernel costs about 0.9 s and a typical setup cell (numpy, matplotlib, scikit-learn, the
 course helpers) another 1.5-2.5 s; with a class of hundreds that is most of the grading time. The
 zygote imports those modules once, then for each submission forks a child that applies the
-sandbox's limits, installs the integrity guard and becomes the kernel (``_kernel.start``). The
+sandbox's limits, installs the integrity guard and becomes the kernel (``launcher.start``). The
 preloaded modules were imported before any submitted code ran, so the guard sees them untampered.
 
 Protocol, over a Unix socket, one JSON object per line:
-  proxy -> zygote  {"settings": ..., "connection_file": ..., "env": {...}, "pid_file": ...}
+  proxy -> zygote  {"settings": LaunchSettings JSON, "connection_file": ..., "env": {...}}
   zygote -> proxy  {"pid": N}, later {"exit": CODE} when the kernel has ended.
-The proxy (``python -m autograder._kernel --zygote ADDRESS``) is what jupyter_client launched and
+The zygote writes the kernel's pid to ``LaunchSettings.pid_file`` (the grader kills it from there).
+The proxy (``python -m autograder.kernel.launcher`` with a zygote in its settings) is what jupyter_client launched and
 watches; it forwards interrupts to the kernel and exits with it. If the proxy dies, the zygote
 kills the kernel's process group. Only processes whose parent is the grader (i.e. the proxies
 it launched) are served, so a kernel cannot ask the zygote for a fresh kernel without limits.
 
-    python -m autograder.zygote ADDRESS MODULE...   (started by ``Zygote``; exits when stdin closes)
+    python -m autograder.kernel.zygote ADDRESS MODULE...   (started by ``Zygote``; exits when stdin closes)
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from autograder import runtime
+from autograder.kernel.settings import LaunchSettings
+from autograder.notebook_helpers import runtime
 
 
 class Zygote:
@@ -53,7 +55,7 @@ class Zygote:
         # matplotlib reads its backend when imported: the inline backend, as ipykernel would set it
         environment = {**environment, "MPLCONFIGDIR": str(config_dir), "MPLBACKEND": runtime.INLINE_BACKEND}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.zygote", self.address[1:], *preload],
+            [sys.executable, "-m", "autograder.kernel.zygote", self.address[1:], *preload],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=environment,
             cwd=self._config.name,
         )
@@ -136,10 +138,11 @@ def stop_all() -> None:
 def _peer_parent(conn: socket.socket) -> int | None:
     """The parent pid of the process at the other end of conn (None if it is already gone)."""
     pid, _, _ = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+    import psutil
+
     try:
-        with open(f"/proc/{pid}/stat") as stat:  # the field after the parenthesised command name
-            return int(stat.read().rsplit(")", 1)[1].split()[1])
-    except OSError:
+        return psutil.Process(pid).ppid()
+    except psutil.Error:
         return None
 
 
@@ -168,9 +171,9 @@ def _child(request: dict, inherited: list) -> None:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.environ.clear()
         os.environ.update(request["env"])
-        from autograder import _kernel
+        from autograder.kernel import launcher
 
-        _kernel.start(request["settings"], request["connection_file"])
+        launcher.start(LaunchSettings.decode(request["settings"]), request["connection_file"])
     except BaseException:  # noqa: BLE001 - a kernel that cannot start must not become a second zygote
         os._exit(70)
     os._exit(0)
@@ -180,11 +183,11 @@ def _child(request: dict, inherited: list) -> None:
 # IPKernelApp.initialize/start); a fork then finds them loaded.
 KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "tornado.gen",
                   "tornado.locks", "tornado.queues", "tornado.platform.asyncio", "pdb", "faulthandler", "IPython.extensions",
-                  "autograder._guard")
+                  "autograder.kernel.guard")
 
 
 def serve(address: str, preload: list[str]) -> None:
-    sys.modules.setdefault("debugpy", None)  # as in every grading kernel: no debugger (see _kernel.start)
+    sys.modules.setdefault("debugpy", None)  # as in every grading kernel: no debugger (see launcher.start)
     for name in [*KERNEL_MODULES, *preload]:
         try:
             importlib.import_module(name)
@@ -237,7 +240,7 @@ def serve(address: str, preload: list[str]) -> None:
                         os.close(wake)
                         _child(request, [listener, conn, *kernels.values()])
                     kernels[pid] = conn
-                    with open(request["pid_file"], "w") as pid_file:
+                    with open(LaunchSettings.decode(request["settings"]).pid_file, "w") as pid_file:
                         pid_file.write(str(pid))
                     _send(conn, {"pid": pid})
             for pid, conn in list(kernels.items()):

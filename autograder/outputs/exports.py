@@ -165,13 +165,13 @@ def moodle_csv(notebooks: list[str], table: list[list[str]], roster: list[Studen
 
 def export(results: Path, roster_path: Path, missing: str = "empty", log=print) -> tuple[Path, Path]:
     """Write ``RESULTS_DIR/canvas.csv`` and ``moodle.csv``; report what the roster and results disagree on."""
-    from autograder.classgrade import _write
+    from autograder.outputs.files import write_atomically
 
     results = Path(results)
     roster = read_roster(roster_path)
     notebooks, table, points, lines = build(read_grades(results), roster, missing)
-    _write(results / "canvas.csv", canvas_csv(notebooks, table, points, roster))
-    _write(results / "moodle.csv", moodle_csv(notebooks, table, roster))
+    write_atomically(results / "canvas.csv", canvas_csv(notebooks, table, points, roster))
+    write_atomically(results / "moodle.csv", moodle_csv(notebooks, table, roster))
     for line in lines:
         log(f"export: {line}")
     log(f"export: {len(roster)} student(s) x {len(notebooks)} notebook(s) written to {results / 'canvas.csv'} and {results / 'moodle.csv'}")

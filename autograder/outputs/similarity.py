@@ -108,7 +108,7 @@ def solution_text(nb: nbformat.NotebookNode, stubs: dict[str, str], remove_stub:
 
 def collect(submissions: Path, remove_stub: bool = True) -> tuple[list[Document], list[str]]:
     """The documents of every readable submission (same layouts as grade-class), and what was skipped."""
-    from autograder.classgrade import _assignment_of, discover
+    from autograder.grading.submissions import assignment_of, discover
 
     submissions = Path(submissions)
     if not submissions.is_dir():
@@ -116,7 +116,7 @@ def collect(submissions: Path, remove_stub: bool = True) -> tuple[list[Document]
     documents: dict[tuple[str, str], Document] = {}
     skipped, stubs = [], {}
     for job in discover(submissions):
-        name = _assignment_of(job)
+        name = assignment_of(job)
         if name is None:
             skipped.append(f"{job.path}: not a notebook of this course, left out")
             continue
@@ -192,7 +192,7 @@ def similarity_csv(pairs: list[Pair]) -> str:
 def similarity_html(pairs: list[Pair], documents: list[Document], threshold: float, skipped: list[str]) -> str:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    env = Environment(loader=PackageLoader("autograder", "templates"), autoescape=select_autoescape(default=True))
+    env = Environment(loader=PackageLoader("autograder.outputs", "templates"), autoescape=select_autoescape(default=True))
     counts: dict[str, int] = {}
     for document in documents:
         if document.text.strip():
@@ -203,7 +203,7 @@ def similarity_html(pairs: list[Pair], documents: list[Document], threshold: flo
 
 def run(submissions: Path, out: Path, threshold: float = THRESHOLD, log=print) -> list[Pair]:
     """Compare a class's submissions; write ``out/report/similarity.csv`` and ``similarity.html``."""
-    from autograder.classgrade import _write
+    from autograder.outputs.files import write_atomically
 
     if not 0 < threshold <= 1:
         raise course.CourseError(f"--threshold {threshold}: must be in (0, 1], the share of a student's code that matches")
@@ -212,8 +212,8 @@ def run(submissions: Path, out: Path, threshold: float = THRESHOLD, log=print) -
     stubs = {name: starter_code(name) for name in sorted({d.notebook for d in documents})}
     pairs = compare(documents, threshold, stubs)
     report = Path(out) / "report"
-    _write(report / "similarity.csv", similarity_csv(pairs))
-    _write(report / "similarity.html", similarity_html(pairs, documents, threshold, skipped))
+    write_atomically(report / "similarity.csv", similarity_csv(pairs))
+    write_atomically(report / "similarity.html", similarity_html(pairs, documents, threshold, skipped))
     for line in skipped:
         log(f"similarity: {line}")
     log(f"similarity: {len(documents)} submission(s), {len(pairs)} pair(s) at or above {threshold:g} "

@@ -13,19 +13,20 @@ timeout. Solution pages show solutions and hidden tests; they are for instructor
 
 from __future__ import annotations
 
-import html
-import os
 import re
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import nbformat
 
-from autograder import course, runtime
+from autograder import course
+from autograder.kernel import executor
+from autograder.notebook_helpers import runtime
 
 DEFAULT_OUT = {False: Path("build") / "lectures", True: Path("build") / "released"}  # inside the course folder
 DEFAULT_CELL_TIMEOUT_S = {True: 600.0, False: 1800.0}  # keyed by fast mode
@@ -143,18 +144,13 @@ def resolve_names(names: list[str] | None, released: bool = False) -> list[str]:
     return chosen
 
 
-def kernel_env(fast: bool) -> dict[str, str]:
-    """The kernel's environment: the caller's, with the mode set and plots inline."""
-    return {**os.environ, runtime.FAST_ENV: "1" if fast else "0", "MPLBACKEND": runtime.INLINE_BACKEND}
-
-
 _DEVICE_PROBE = """
 try:
     import torch
 except ImportError:
     print("cpu (torch is not installed)")
     raise SystemExit(0)
-from autograder import runtime
+from autograder.notebook_helpers import runtime
 device = runtime.pick_device()
 print(f"{device} ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else device)
 """
@@ -188,47 +184,11 @@ def execute(path: Path, fast: bool, cell_timeout_s: float, allow_errors: bool, p
 
     Returns the executed notebook (partly executed when it stopped) and ``None``, or the reason it
     stopped in one line ("cell 12 of 67 (grade_id x): ZeroDivisionError: division by zero").
-    ``progress(index, total)`` is called before each cell.
+    ``progress(index, total)`` is called before each code cell.
     """
-    import zmq
-    from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import AsyncKernelManager
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-
-    nb = course.read_notebook(path)
-    # The kernel of this Python (its ipykernel), whatever "python3" kernels the user has installed.
-    km = AsyncKernelManager(kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[]))
-    if zmq.has("curve"):  # encrypt the local kernel traffic when the kernel supports it (no TCP warning)
-        km.transport_encryption = "auto"
-    current = {"index": -1}
-
-    def on_cell_start(cell, cell_index):
-        current["index"] = cell_index
-        if progress:
-            progress(cell_index, len(nb.cells))
-
-    client = NotebookClient(
-        nb, km=km, timeout=cell_timeout_s, allow_errors=allow_errors, record_timing=False,
-        on_cell_start=on_cell_start,
-    )
-    try:
-        # cleanup_kc: shut the kernel down at the end (nbclient keeps a kernel it was given alive).
-        client.execute(cwd=str(path.parent), env=kernel_env(fast), cleanup_kc=True)
-        return nb, None
-    except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
-        index = current["index"]
-        where = f"cell {index + 1} of {len(nb.cells)}" if index >= 0 else "before the first cell"
-        grade_id = nb.cells[index].get("metadata", {}).get("nbgrader", {}).get("grade_id") if index >= 0 else None
-        if grade_id:
-            where += f" (grade_id {grade_id})"
-        if isinstance(error, CellExecutionError):
-            reason = f"{error.ename}: {(error.evalue.strip().splitlines() or [''])[0]}".rstrip(": ")
-        elif isinstance(error, CellTimeoutError):
-            reason = f"timed out after {cell_timeout_s:g} s (raise it with --cell-timeout)"
-        else:
-            reason = "the kernel died"
-        return nb, f"{where}: {reason}"
+    nb, run = executor.execute_notebook(path, env=executor.notebook_environment(fast), cell_timeout_s=cell_timeout_s,
+                                        stop_on_error=not allow_errors, on_cell=progress)
+    return nb, run.message or None
 
 
 def to_html(nb: nbformat.NotebookNode, title: str) -> str:
@@ -255,7 +215,7 @@ def render(names: list[str] | None = None, *, full: bool = False, released: bool
     if timeout <= 0:
         raise course.CourseError(f"--cell-timeout must be positive, not {timeout:g}")
     out = Path(out) if out else runtime.course_root() / DEFAULT_OUT[released]
-    device = describe_device(kernel_env(fast))
+    device = describe_device(executor.notebook_environment(fast))
     mode = f"{'fast' if fast else 'full'} mode ({runtime.FAST_ENV}={int(fast)})"
     source = "notebooks/ (student versions)" if released else "solutions/"
     log(f"rendering {len(chosen)} notebook(s) from {source} in {mode}; kernel device: {device}; cell timeout {timeout:g} s")
@@ -264,11 +224,9 @@ def render(names: list[str] | None = None, *, full: bool = False, released: bool
     for name in chosen:
         path = course.released_path(name) if released else course.solution_path(name)
         start = time.perf_counter()
-        progress = _progress_line(name)
-        nb, failure = execute(path, fast, timeout, allow_errors=released, progress=progress)
+        with _progress_bar(name) as progress:
+            nb, failure = execute(path, fast, timeout, allow_errors=released, progress=progress)
         seconds = time.perf_counter() - start
-        if progress:
-            print("\r\033[K", end="", flush=True)  # the finished line replaces the progress line
         title = title_of(nb) or name
         page = out / f"{name}.html"
         page.write_text(to_html(nb, title), encoding="utf-8")
@@ -286,15 +244,23 @@ def render(names: list[str] | None = None, *, full: bool = False, released: bool
     return results, index
 
 
-def _progress_line(name: str):
-    """On a terminal, a "name: cell i/n" line overwritten in place while a notebook runs."""
-    if not sys.stdout.isatty():
-        return None
+@contextmanager
+def _progress_bar(name: str):
+    """On a terminal, a "name: cells i/n" bar while a notebook runs, removed when it ends (the
+    summary line replaces it); elsewhere (logs, CI) nothing."""
+    from tqdm.auto import tqdm
+
+    bar = tqdm(desc=name, unit="cell", leave=False, disable=not sys.stdout.isatty(), file=sys.stdout)
 
     def show(index: int, total: int) -> None:
-        print(f"\r{name}: cell {index + 1}/{total}\033[K", end="", flush=True)
+        bar.total = total
+        bar.n = index + 1
+        bar.refresh()
 
-    return show
+    try:
+        yield show
+    finally:
+        bar.close()
 
 
 def error_counts(errors: list[CellError]) -> str:
@@ -314,23 +280,6 @@ def summary_line(result: Rendered) -> str:
     return f"{result.name:<22} {result.seconds:6.1f} s  {result.cells:3d}/{result.code_cells} code cells  {status}"
 
 
-_STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; color: #222; }
-.warning { background: #fdecea; border: 1px solid #e0a09a; padding: 0.6rem 1rem; border-radius: 4px; }
-.note { background: #eef4fb; border: 1px solid #a9c4e4; padding: 0.6rem 1rem; border-radius: 4px; }
-.meta { color: #555; }
-li.notebook { margin-bottom: 1.2rem; }
-.stats { color: #555; font-size: 0.9em; }
-.plan { display: block; margin-top: 0.3rem; }
-.failed { color: #b00020; font-weight: bold; }
-"""
-
-_MATHJAX = """<script src="https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/latest.js?config=TeX-AMS_CHTML-full,Safe"></script>
-<script type="text/x-mathjax-config">
-MathJax.Hub.Config({tex2jax: {inlineMath: [['$','$'], ['\\\\(','\\\\)']], processEscapes: true}, messageStyle: 'none'});
-</script>"""
-
-
 def markdown_html(text: str) -> str:
     """One line of markdown as inline HTML (math left for MathJax), as notebooks render it."""
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
@@ -340,52 +289,13 @@ def markdown_html(text: str) -> str:
 
 def index_html(results: list[Rendered], *, released: bool, mode: str, device: str) -> str:
     """The index page: notebooks in order with title, prerequisites, working time, objectives, run time, cells and errors."""
-    esc = html.escape
-    if released:
-        heading = "Student versions (released notebooks)"
-        notice = ('<p class="note">These pages show the student versions from <code>notebooks/</code> as learners '
-                  "see them after running every cell: exercise stubs raise <code>NotImplementedError</code>, "
-                  "and cells that need an exercise's result fail after them. No solutions or hidden tests.</p>")
-    else:
-        heading = "Lecture notebooks (solutions)"
-        notice = ('<p class="warning"><strong>For instructors and lecturers only.</strong> These pages contain the '
-                  "solutions and the hidden tests of every exercise: do not give them to students. Learners get "
-                  "<code>notebooks/</code> (render those with <code>python -m autograder render --released</code>).</p>")
-    items = []
-    for r in results:
-        if r.failure:
-            status = f'<span class="failed">stopped at {esc(r.failure)}</span>'
-        else:
-            status = esc(error_counts(r.errors))
-        objectives = "".join(f"<li>{markdown_html(o)}</li>" for o in r.objectives) or "<li><em>no learning objectives found</em></li>"
-        before = "".join(
-            f'<br><span class="plan"><strong>{label}</strong> {markdown_html(text) if text else "<em>not stated</em>"}</span>'
-            for label, text in (("Prerequisites.", r.prerequisites), ("Expected working time.", r.working_time))
-        )
-        items.append(
-            f'<li class="notebook"><a href="{esc(r.page.name)}"><strong>{esc(r.title)}</strong></a> '
-            f"<code>{esc(r.name)}</code><br>"
-            f'<span class="stats">{r.seconds:.1f} s, {r.cells} code cells run, {status}</span>'
-            f"{before}<br>After this notebook you should be able to<ul>{objectives}</ul></li>"
-        )
-    total = sum(r.seconds for r in results)
-    built = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{esc(heading)}</title>
-<style>{_STYLE}</style>
-{_MATHJAX}
-</head>
-<body>
-<h1>{esc(heading)}</h1>
-{notice}
-<p class="meta">Executed top to bottom in a fresh kernel, {esc(mode)}, source {'<code>notebooks/</code>' if released else '<code>solutions/</code>'};
-device: <code>{esc(device)}</code>; {len(results)} notebook(s) in {total:.1f} s; built {esc(built)}.</p>
-<ol>
-{chr(10).join(items)}
-</ol>
-</body>
-</html>
-"""
+    import jinja2
+    from markupsafe import Markup
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("autograder.publish", "templates"), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["markdown"] = lambda text: Markup(markdown_html(text))
+    env.filters["error_counts"] = error_counts
+    return env.get_template("lecture_index.html.j2").render(
+        results=results, released=released, mode=mode, device=device, total=sum(r.seconds for r in results),
+        built=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"))

@@ -18,22 +18,6 @@ import nbformat
 from autograder import course
 
 
-def _generate(name: str, work: Path) -> Path:
-    """Run nbgrader generate_assignment for one notebook folder; return its release folder."""
-    from nbgrader.apps import NbGraderAPI
-
-    shutil.copytree(course.SOLUTIONS_DIR / name, work / "source" / name)
-    config = course.nbgrader_config(work)
-    config.GenerateAssignment.no_database = True  # as `--no-db`: no gradebook at all
-    config.SaveCells.enabled = False
-    api = NbGraderAPI(config=config)
-    result = api.generate_assignment(name, force=True, create=False)
-    if not result["success"]:
-        log = (result.get("log") or "") + (result.get("error") or "")
-        raise course.CourseError(f"solutions/{name}: nbgrader could not generate the release:\n{log.strip()}")
-    return work / "release" / name
-
-
 def _strip(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -57,7 +41,7 @@ def release(names: list[str] | None = None, dest: Path | None = None) -> list[Pa
     written = []
     for name in names:
         with tempfile.TemporaryDirectory(prefix="release-") as tmp:
-            released = _generate(name, Path(tmp))
+            released = course.generate_assignment(name, Path(tmp), gradebook=False)
             target = dest / name
             if target.exists():
                 shutil.rmtree(target)
