@@ -33,8 +33,8 @@ def test_failures_name_the_first_error_that_caused_them(tmp_path):
     path = tmp_path / f"{NAME}.ipynb"
     nbformat.write(nb, path)
     result = check_notebook(path)
-    assert result.first_error["cell"] == first_test + 1
-    assert result.first_error["ename"] == "FileNotFoundError"
+    assert result.first_error.cell == first_test + 1
+    assert result.first_error.ename == "FileNotFoundError"
     failed = next(c for c in result.cells if c.grade_id == f"test_{tested}")
     assert not failed.passed
     assert failed.message.startswith(f"not run: cell {first_test + 1} (")

@@ -133,9 +133,9 @@ def test_a_failure_names_the_earlier_error_that_caused_it(tmp_path):
     nbformat.write(nb, path)
     result = grade_notebook(path)
     position = nb.cells.index(cell) + 1
-    assert result.first_error == {"cell": position, "heading": result.first_error["heading"], "ename": "FileNotFoundError",
+    assert vars(result.first_error) == {"cell": position, "heading": result.first_error.heading, "ename": "FileNotFoundError",
                                   "evalue": "toy-data.csv not found: run `make data`"}
-    assert result.first_error["heading"].startswith("Exercise 1")
+    assert result.first_error.heading.startswith("Exercise 1")
     failed = {c.grade_id: c.message for c in result.cells if not c.passed}
     message = failed["test_perceptron_predict"]
     assert message.startswith(f'not run: cell {position} ("Exercise 1') and "raised FileNotFoundError: toy-data.csv not found" in message

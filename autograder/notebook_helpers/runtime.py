@@ -137,7 +137,7 @@ def find_course_root(cwd: Path | None = None) -> Path | None:
     for folder in (here, *here.parents):
         if is_course_folder(folder):
             return folder
-    checkout = Path(__file__).resolve().parents[1]  # site-packages when installed with `pip install .`
+    checkout = Path(__file__).resolve().parents[2]  # autograder/notebook_helpers/runtime.py: site-packages when installed
     return checkout if is_course_folder(checkout) else None
 
 
