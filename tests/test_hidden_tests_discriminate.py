@@ -12,6 +12,7 @@ find nothing after any wrong version ran, and the static look must not flag any 
 from __future__ import annotations
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 from wrong_implementations import load
@@ -47,6 +48,7 @@ def test_wrong_implementations_are_not_flagged_by_the_static_look(notebook):
     assert not flagged, "wrong code is not tampering, yet the static look flags:\n" + "\n".join(flagged)
 
 
+@pytest.mark.slow
 def test_hidden_tests_fail_wrong_implementations(notebook, monkeypatch):
     for key, value in GRADER_ENVIRONMENT.items():  # the environment grading uses
         monkeypatch.setenv(key, value)

@@ -28,6 +28,7 @@ NOTEBOOK = "01_perceptron"
 REPO = Path(autograder.__file__).resolve().parents[1]
 SOLUTION = REPO / "solutions" / NOTEBOOK / f"{NOTEBOOK}.ipynb"
 LIMITS = Limits(notebook_timeout_s=180, cell_timeout_s=30, memory_mb=2048, max_processes=64)
+pytestmark = pytest.mark.slow  # every test grades in kernels
 
 # Runs in its own process: new user and mount namespaces make it root there, with every capability.
 UNDO = """

@@ -427,6 +427,7 @@ def test_grade_names_the_missing_dataset(hidden_data):
     assert "error: not full marks: 05_cnn_architectures" in done.stderr
 
 
+@pytest.mark.slow
 def test_make_demo_gets_data_first_and_stops_when_it_is_missing(hidden_data, tmp_path):
     if not shutil.which("make"):
         pytest.skip("no make")

@@ -172,6 +172,7 @@ def tiny_course(tmp_path, monkeypatch):
     return solutions
 
 
+@pytest.mark.slow
 def test_failing_cell_is_reported_others_still_written_exit_1(tiny_course, tmp_path, capsys):
     status, out, err = _run(capsys, "--out", tmp_path / "out")
     assert status == 1, out + err
@@ -189,6 +190,7 @@ def test_failing_cell_is_reported_others_still_written_exit_1(tiny_course, tmp_p
     assert _kernels_of_this_process() == [], "a kernel outlived its notebook"
 
 
+@pytest.mark.slow
 def test_full_mode_and_cell_timeout(tiny_course, tmp_path, capsys):
     status, out, err = _run(capsys, "01_ok", "--full", "--out", tmp_path / "full")
     assert status == 0, out + err

@@ -47,6 +47,7 @@ def _correlation(x: list[float], y: list[float]) -> float | None:
     return sxy / math.sqrt(sum((a - mx) ** 2 for a in x) * sum((b - my) ** 2 for b in y))
 
 
+@pytest.mark.slow
 def test_grading_gives_the_outcomes_the_generator_knows(graded_class):
     notebook, students, results, _ = graded_class
     for student in students:
@@ -58,6 +59,7 @@ def test_grading_gives_the_outcomes_the_generator_knows(graded_class):
     assert results[("garbage", notebook)].status == "invalid"
 
 
+@pytest.mark.slow
 def test_report_figures_match_the_known_answers(graded_class):
     notebook, students, results, out = graded_class
     normal = [s for s in students if s.status in SCORED]
@@ -102,6 +104,7 @@ def test_report_figures_match_the_known_answers(graded_class):
     assert _close(summary["elapsed_max_s"], max(elapsed), 0.01) and _close(summary["elapsed_median_s"], statistics.median(elapsed), 0.01)
 
 
+@pytest.mark.slow
 def test_failure_groups_name_every_failing_student_once(graded_class):
     notebook, students, _, out = graded_class
     normal = [s for s in students if s.status in SCORED]
@@ -123,6 +126,7 @@ def test_failure_groups_name_every_failing_student_once(graded_class):
     assert len(wrong_rows) == len(wrong), "two different mistakes: two groups"
 
 
+@pytest.mark.slow
 def test_needs_attention_lists_what_needs_a_person_with_links(graded_class):
     notebook, students, _, out = graded_class
     rows = _rows(out, "needs_attention.csv")
@@ -153,6 +157,7 @@ class _Links(HTMLParser):
             self.images += 1
 
 
+@pytest.mark.slow
 def test_pages_link_only_to_files_that_exist_and_leak_no_hidden_test(graded_class, tmp_path):
     notebook, _, _, out = graded_class
     folder = out / "report"
@@ -179,6 +184,7 @@ def test_pages_link_only_to_files_that_exist_and_leak_no_hidden_test(graded_clas
     assert "similarity.html" not in (without / "report" / "index.html").read_text(), "no similarity page, no link"
 
 
+@pytest.mark.slow
 def test_partial_results_give_a_partial_report_with_one_line_per_problem(graded_class, tmp_path):
     notebook, students, _, out = graded_class
     partial = tmp_path / "results"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import nbformat
+import pytest
 
 from autograder.grading.engine import GRADER_ENVIRONMENT
 from autograder.kernel import zygote
@@ -21,6 +22,7 @@ def _stdout(cell) -> str:
     return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream" and o.name == "stdout")
 
 
+@pytest.mark.slow
 def test_kernels_are_forked_from_a_zygote_that_already_imported_the_setup_modules():
     run = _run("import os, sys\nprint(os.getppid(), 'numpy' in sys.modules, 'matplotlib.pyplot' in sys.modules)")
     assert run.status == "ok" and not run.findings[0], run.message
@@ -30,6 +32,7 @@ def test_kernels_are_forked_from_a_zygote_that_already_imported_the_setup_module
     assert numpy_loaded == pyplot_loaded == "True"
 
 
+@pytest.mark.slow
 def test_a_kernel_cannot_ask_the_zygote_for_a_kernel_without_limits(tmp_path):
     request = {"settings": {"workdir": str(tmp_path), "memory_mb": 0, "cpu_s": 0, "file_size_mb": 0, "max_processes": 0,
                             "cgroup": None, "environment_keys": []},
@@ -53,6 +56,7 @@ def test_a_kernel_cannot_ask_the_zygote_for_a_kernel_without_limits(tmp_path):
     assert all(z.alive() for z in zygote._zygotes.values())
 
 
+@pytest.mark.slow
 def test_figures_are_drawn_only_when_asked():
     plot = "import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0])\nplt.show()"
     for figures, expected in ((True, 1), (False, 0)):
