@@ -81,7 +81,7 @@ NETWORK_OPTIONAL = "connect to 1.1.1.1"  # without isolation it needs a network 
 def _level_here() -> dict:
     """What isolation.enter achieves on this machine (in a throwaway process)."""
     with tempfile.TemporaryDirectory() as tmp:
-        code = f"import json; from autograder import isolation; print(json.dumps(isolation.enter({tmp!r}, {tmp!r}, [])))"
+        code = f"import json; from autograder.kernel import isolation; print(json.dumps(isolation.enter({tmp!r}, {tmp!r}, [])))"
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp,
                               env={**os.environ, "PYTHONPATH": str(REPO)})
     return json.loads(done.stdout) if done.returncode == 0 else {"level": "none", "missing": [done.stderr[-300:]]}
@@ -200,7 +200,7 @@ def test_without_cap_sys_admin_a_user_namespace_isolates(full_isolation, tmp_pat
     """As a user without CAP_SYS_ADMIN (as a non-root grader), enter() goes through a user namespace."""
     if os.getuid() != 0 or not shutil.which("setpriv"):
         pytest.skip("needs root to drop CAP_SYS_ADMIN with setpriv")
-    probe = (f"import json, os; from autograder import isolation; report = isolation.enter({str(tmp_path)!r}, {str(tmp_path)!r}, "
+    probe = (f"import json, os; from autograder.kernel import isolation; report = isolation.enter({str(tmp_path)!r}, {str(tmp_path)!r}, "
              f"isolation.hidden_paths({str(REPO)!r}))\n"
              f"print(json.dumps([report['level'], os.path.exists({str(SOLUTION)!r}), os.access('/', os.W_OK)]))")
     done = subprocess.run(["setpriv", "--bounding-set=-sys_admin", "--inh-caps=-all", sys.executable, "-c", probe],

@@ -233,7 +233,7 @@ def test_course_root_from_environment_current_folder_or_checkout(monkeypatch, tm
     monkeypatch.delenv(runtime.ROOT_ENV)
     monkeypatch.chdir(tmp_path)
     assert runtime.course_root() == REPO  # this package's source checkout
-    monkeypatch.setattr(runtime, "__file__", str(tmp_path / "site-packages" / "autograder" / "runtime.py"))
+    monkeypatch.setattr(runtime, "__file__", str(tmp_path / "site-packages" / "autograder" / "notebook_helpers" / "runtime.py"))
     with pytest.raises(runtime.CourseNotFoundError) as caught:
         runtime.data_dir()
     assert "\n" not in str(caught.value) and "--course DIR, or set COURSE_ROOT=DIR" in str(caught.value)
@@ -295,7 +295,7 @@ def test_non_editable_install_grades_from_another_folder(tmp_path):
     lost = run("-m", "autograder", "release", "--check")
     assert lost.returncode == 2 and lost.stderr.startswith("error: no course folder found in"), lost.stderr
     assert len(lost.stderr.splitlines()) == 1
-    probe = "from autograder import runtime; print(runtime.data_dir())"
+    probe = "from autograder.notebook_helpers import runtime; print(runtime.data_dir())"
     assert run("-c", probe, cwd=REPO / "solutions").stdout.strip() == str(REPO / "data")  # current folder
     assert run("-c", probe, COURSE_ROOT=str(REPO)).stdout.strip() == str(REPO / "data")  # environment
     graded = run("-m", "autograder", "--course", str(REPO), "grade", "--require-full",
@@ -387,7 +387,7 @@ from nbclient import NotebookClient
 nb = nbformat.read(sys.argv[1], as_version=4)
 nb.cells.append(nbformat.v4.new_code_cell(
     "import autograder, importlib.util; print('helpers at', autograder.__file__);"
-    "print('grader present:', importlib.util.find_spec('autograder.grading.engine') is not None)"))
+    "print('grader present:', importlib.util.find_spec('autograder.grading') is not None)"))
 NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True).execute(cwd=sys.argv[2])
 errors = [o["ename"] for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
 text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)

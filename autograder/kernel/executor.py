@@ -123,7 +123,8 @@ def run_cells(client: CellClient, nb: nbformat.NotebookNode, *, cell_timeout_s: 
             client.timeout = max(1, int(min(cell_timeout_s, remaining)))
             if on_cell:
                 on_cell(index)
-            if checkpoint:
+            if checkpoint:  # its own output budget: a cell's flood must not drop the guard's report
+                client.reset_budget()
                 checkpoint(index)
             client.reset_budget()
             client.last_reply = None
@@ -136,6 +137,7 @@ def run_cells(client: CellClient, nb: nbformat.NotebookNode, *, cell_timeout_s: 
                 run.status, run.message, run.stopped_at = "error", f"{ename}: {evalue}".rstrip(": "), index
                 return run
         if checkpoint:
+            client.reset_budget()
             checkpoint(len(nb.cells))
     except CellTimeoutError:
         run.status, run.message, run.stopped_at = "timeout", f"did not finish within {client.timeout} s", index
