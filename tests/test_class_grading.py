@@ -155,39 +155,47 @@ def _graded_so_far(out: Path) -> dict[str, int]:
     return {path.parent.name: path.stat().st_mtime_ns for path in (out / "json").glob(f"*/{NOTEBOOK}.json")}
 
 
+def _in_grades_csv(out: Path) -> set[str]:
+    if not (out / "grades.csv").exists():
+        return set()
+    return {row["student"] for row in csv.DictReader(io.StringIO((out / "grades.csv").read_text()))}
+
+
 @pytest.mark.slow
-def test_an_interrupted_run_keeps_what_it_graded_and_a_rerun_grades_only_the_rest(tmp_path):
+def test_an_interrupted_run_keeps_what_it_graded_and_a_rerun_grades_only_the_rest(tmp_path, tmp_path_factory):
     """Ctrl-C in the middle of grade-class (the terminal signals the whole process group), then the
     same command again: the results written before the interruption are kept as they are, the
     rest is graded, and the interrupted run left no kernel behind."""
     released = nbformat.read(course.released_path(NOTEBOOK), as_version=4)
     slow = nbformat.from_dict(released)
     slow.cells.insert(2, nbformat.v4.new_code_cell("import time\ntime.sleep(8)"))  # still grading when interrupted
-    submissions, out, scratch = tmp_path / "subs", tmp_path / "out", tmp_path / "scratch"
+    # The workers' TMPDIR names this run's kernels; short, as kernels' socket paths live under it.
+    submissions, out, scratch = tmp_path / "subs", tmp_path / "out", tmp_path_factory.mktemp("int")
     for student, nb in (("ann", released), ("ben", slow), ("cy", released)):
         (submissions / student).mkdir(parents=True)
         nbformat.write(nb, submissions / student / f"{NOTEBOOK}.ipynb")
-    scratch.mkdir()
     command = [sys.executable, "-m", "autograder", "grade-class", str(submissions), "--out", str(out), "--workers", "1",
                "--cell-timeout", "20", "--no-report", "--no-similarity"]
     run = subprocess.Popen(command, env={**os.environ, "TMPDIR": str(scratch)}, start_new_session=True,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 240
-    while not _graded_so_far(out) and run.poll() is None and time.monotonic() < deadline:
+    # Interrupt once a first result is fully recorded (json, feedback, then grades.csv), while the
+    # slow submission is still being graded.
+    while not (_graded_so_far(out) and _in_grades_csv(out) == set(_graded_so_far(out))) and run.poll() is None:
+        assert time.monotonic() < deadline, "no result within 4 minutes"
         time.sleep(0.1)
     os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
     console = run.communicate(timeout=120)[0]
     kept = _graded_so_far(out)
     assert run.returncode != 0 and "interrupted" in console, console[-2000:]
     assert kept and len(kept) < 3, f"not interrupted in the middle: {sorted(kept)}"
-    assert {row["student"] for row in csv.DictReader(io.StringIO((out / "grades.csv").read_text()))} == set(kept)
     assert _kernels_left(str(scratch)) == [], "the interrupted run left kernels running"
 
     results = grade_class(submissions, out, workers=1, limits=LIMITS, progress=False, report=False, similarity=False)
     now = _graded_so_far(out)
-    assert set(now) == {"ann", "ben", "cy"} and len(results) == 3
+    assert set(now) == {"ann", "ben", "cy"} == _in_grades_csv(out) and len(results) == 3
     assert {student: now[student] for student in kept} == kept, "a result written before the interruption was regraded"
-    assert all(result.status == "ok" and result.score == 0 for result in results.values()), results
+    assert all(result.status == "ok" and result.score == 0 for result in results.values()), {k: (r.status, r.flags, r.score) for k, r in results.items()}
     assert not list(out.rglob("*.part")), "partial files left behind"
 
 
