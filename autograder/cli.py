@@ -46,6 +46,9 @@ def _grade(args: argparse.Namespace) -> int:
             print(f"error: {error}", file=sys.stderr)
             status = 2
             continue
+        if args.executed is not None and result.executed is not None:  # hidden tests included: for instructors
+            args.executed.mkdir(parents=True, exist_ok=True)
+            (args.executed / Path(path).name).write_text(result.executed, encoding="utf-8")
         if args.json:
             print(json.dumps(result.to_json()))
         else:
@@ -177,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     grade = commands.add_parser("grade", help="autograde notebooks (hidden tests included) and print scores")
     grade.add_argument("paths", nargs="+", help="notebook files (.ipynb), anywhere on disk")
     grade.add_argument("--json", action="store_true", help="print one JSON object per notebook")
+    grade.add_argument("--executed", type=Path, default=None, metavar="DIR",
+                       help="also write each notebook as the grader ran it (outputs, and the hidden tests: for instructors, "
+                            "never for learners) to DIR/<file name>")
     grade.add_argument("--require-full", action="store_true",
                        help="exit 1 unless every notebook gets full marks with status ok (reference solutions, CI)")
     grade.set_defaults(run=_grade)

@@ -18,8 +18,11 @@ import time
 
 import numpy as np
 import torch
-from conv_reference import conv2d_im2col, conv2d_naive
+from notebook_solutions import load_solutions
 from threadpoolctl import threadpool_limits
+
+_SOLUTIONS = load_solutions("04_convolution", ["conv_output_size", "conv2d_naive", "im2col", "conv2d_im2col"])
+conv2d_naive, conv2d_im2col = _SOLUTIONS["conv2d_naive"], _SOLUTIONS["conv2d_im2col"]
 
 SHAPE_X, SHAPE_W, STRIDE, PAD = (16, 8, 32, 32), (16, 8, 3, 3), 1, 1
 MIN_SPEEDUP_VS_NAIVE, MAX_SLOWDOWN_VS_TORCH = 30.0, 4.0

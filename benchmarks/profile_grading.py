@@ -30,7 +30,7 @@ from collections import defaultdict
 from autograder import course
 from autograder.grading.engine import grade_submission
 from autograder.grading.kit import build_kit
-from autograder.kernel import sandbox
+from autograder.kernel import executor, sandbox
 from autograder.kernel.sandbox import Limits
 
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -66,7 +66,7 @@ class _Recorder:
 
     def _install(self) -> None:
         recorder = self
-        client = sandbox._LimitedClient
+        client = executor.CellClient
         setup, execute_cell, check = client.setup_kernel, client.execute_cell, client._check_raise_for_error
         kill_all = sandbox._kill_all
 

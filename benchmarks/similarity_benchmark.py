@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from similarity_class import NOTEBOOK, generated_class, write_class  # noqa: E402
 
-from autograder import similarity  # noqa: E402
+from autograder.outputs import similarity  # noqa: E402
 
 
 def measure(n: int) -> dict:

@@ -100,9 +100,9 @@ def _run_cli(*args):
 
 
 @pytest.mark.slow
-def test_grade_json_prints_exactly_one_object_of_the_documented_shape():
+def test_grade_json_prints_exactly_one_object_of_the_documented_shape(tmp_path):
     name = course.assignments()[0]
-    run = _run_cli("grade", str(course.released_path(name)), "--json")
+    run = _run_cli("grade", str(course.released_path(name)), "--json", "--executed", str(tmp_path / "executed"))
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)  # fails if there is anything but one JSON document
     assert_no_leak(run.stdout, _hidden_lines(name), "json", f"grade --json {name}")
@@ -113,6 +113,10 @@ def test_grade_json_prints_exactly_one_object_of_the_documented_shape():
     for cell in report["cells"]:
         assert set(cell) == {"grade_id", "score", "max_score", "passed", "message"}
         assert isinstance(cell["passed"], bool) and isinstance(cell["score"], float)
+    # --executed: the notebook as it ran, for the instructor: outputs, and the restored hidden tests
+    executed = nbformat.read(tmp_path / "executed" / f"{name}.ipynb", as_version=4)
+    assert any(cell.get("outputs") for cell in executed.cells)
+    assert "BEGIN HIDDEN TESTS" in "".join(cell.source for cell in executed.cells)
 
 
 @pytest.mark.parametrize(

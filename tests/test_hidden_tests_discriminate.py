@@ -1,6 +1,7 @@
 """Hidden tests must fail deliberately wrong implementations (tests/wrong_implementations/).
 
-One kernel per notebook runs the solution top to bottom in fast mode. At each autograded test cell,
+One kernel per notebook (the course's own, through the package's executor) runs the solution top to
+bottom in fast mode. At each autograded test cell,
 every registered wrong version of the exercise is swapped in and the test cell (the exact code
 nbgrader grades with, hidden part included) must fail; then the solution is restored and the test
 cell must pass.
@@ -11,15 +12,17 @@ find nothing after any wrong version ran, and the static look must not flag any 
 
 from __future__ import annotations
 
+import os
+
 import nbformat
 import pytest
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 from wrong_implementations import load
 
 from autograder import course
 from autograder.grading import static_check
 from autograder.grading.engine import GRADER_ENVIRONMENT
+from autograder.kernel import executor
 from autograder.kernel.guard import REPORT_MIME
 
 MIN_WRONG_PER_EXERCISE = 3
@@ -61,9 +64,9 @@ def test_hidden_tests_fail_wrong_implementations(notebook, monkeypatch):
         count = sum(w.cell == grade_id for w in wrongs)
         assert count >= MIN_WRONG_PER_EXERCISE, f"{notebook}/{grade_id}: {count} wrong implementations, need {MIN_WRONG_PER_EXERCISE}"
 
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(course.SOLUTIONS_DIR / notebook)}})
     survivors, tried, flagged = [], 0, []
-    with client.setup_kernel():
+    with executor.started(nb, cwd=course.SOLUTIONS_DIR / notebook, env=dict(os.environ), cell_timeout_s=120,
+                          allow_errors=False) as client:
         start = nbformat.v4.new_code_cell(f"from autograder.kernel import guard\nguard.install({sorted(GRADER_ENVIRONMENT)!r})")
         client.execute_cell(start, 0)
         assert _guard_findings(client, 0, "baseline") == []

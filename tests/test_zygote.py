@@ -8,6 +8,7 @@ import pytest
 from autograder.grading.engine import GRADER_ENVIRONMENT
 from autograder.kernel import zygote
 from autograder.kernel.sandbox import Limits, execute
+from autograder.kernel.settings import LaunchSettings
 
 PRELOAD = ("numpy", "matplotlib.pyplot")
 
@@ -34,9 +35,9 @@ def test_kernels_are_forked_from_a_zygote_that_already_imported_the_setup_module
 
 @pytest.mark.slow
 def test_a_kernel_cannot_ask_the_zygote_for_a_kernel_without_limits(tmp_path):
-    request = {"settings": {"workdir": str(tmp_path), "memory_mb": 0, "cpu_s": 0, "file_size_mb": 0, "max_processes": 0,
-                            "cgroup": None, "environment_keys": []},
-               "connection_file": str(tmp_path / "kernel.json"), "env": {}, "pid_file": str(tmp_path / "kernel.pid")}
+    unlimited = LaunchSettings(workdir=str(tmp_path / "work"), channel=str(tmp_path), memory_mb=0, cpu_s=0, file_size_mb=0,
+                               max_processes=0, cgroup=None, environment_keys=(), figures=False, hidden=None)
+    request = {"settings": unlimited.encode(), "connection_file": str(tmp_path / "kernel.json"), "env": {}}
     probe = (
         "import json, os, socket\n"
         "address = open(f'/proc/{os.getppid()}/cmdline', 'rb').read().split(b'\\0')[3].decode()\n"
@@ -52,7 +53,7 @@ def test_a_kernel_cannot_ask_the_zygote_for_a_kernel_without_limits(tmp_path):
     run = _run(probe)
     assert run.status == "ok", run.message
     assert _stdout(run.notebook.cells[0]).strip() == "reply refused", run.notebook.cells[0].outputs
-    assert not (tmp_path / "kernel.pid").exists()
+    assert not unlimited.pid_file.exists()
     assert all(z.alive() for z in zygote._zygotes.values())
 
 

@@ -86,7 +86,9 @@ class NotebookResult:
     execution_s: float = 0.0  # the notebook's own run in the kernel
     grader: str = ""  # host:pid of the process that graded it
     guard: dict | None = None  # integrity checks made: {"checks": N, "seconds": S}
-    executed: str | None = field(default=None, repr=False)  # the executed notebook (JSON text), for tests
+    # The notebook as the grader ran it (JSON text; hidden tests and outputs): ``grade --executed``
+    # writes it for an instructor; never stored by grade-class nor shown to learners.
+    executed: str | None = field(default=None, repr=False)
 
     def to_json(self) -> dict:
         data = {

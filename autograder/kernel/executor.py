@@ -80,10 +80,11 @@ class CellClient(NotebookClient):
 
 @contextmanager
 def started(nb: nbformat.NotebookNode, *, cwd: Path | str, env: dict[str, str], cell_timeout_s: float, km=None,
-            shut_down: bool = True, **options):
+            shut_down: bool = True, allow_errors: bool = True, **options):
     """A ``CellClient`` for ``nb`` with its kernel started in ``cwd``: the course's own kernel unless
-    ``km`` is given. On leaving, the kernel is shut down (``shut_down``; the sandbox kills its own)."""
-    client = CellClient(nb, km=km if km is not None else local_kernel_manager(), timeout=cell_timeout_s, allow_errors=True,
+    ``km`` is given. On leaving, the kernel is shut down (``shut_down``; the sandbox kills its own).
+    ``allow_errors=False``: ``execute_cell`` raises nbclient's CellExecutionError on an error."""
+    client = CellClient(nb, km=km if km is not None else local_kernel_manager(), timeout=cell_timeout_s, allow_errors=allow_errors,
                         record_timing=False, resources={"metadata": {"path": str(cwd)}}, **options)
     with client.setup_kernel(cwd=str(cwd), env=env, cleanup_kc=shut_down):
         yield client

@@ -1,7 +1,7 @@
 """Put a grading kernel in a box before ipykernel starts: no network, no secrets, nothing writable.
 
 ``enter`` runs in the kernel process itself, while it is still single-threaded and before any
-submitted code (``_kernel.start``; the zygote's forked children too). It uses Linux namespaces:
+submitted code (``launcher.start``; the zygote's forked children too). It uses Linux namespaces:
 
 - a network namespace with only loopback up: no route to the outside, to the grader's
   TCP ports on 127.0.0.1, or to abstract Unix sockets (the grader talks to the kernel over Unix

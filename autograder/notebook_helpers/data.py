@@ -1,7 +1,7 @@
 """Dataset helpers shared by the notebooks: checksums and clear errors when data is missing.
 
 Each dataset loader (added with the notebook that needs it) finds its files, verifies them with
-`verify_file` and raises `DataMissingError` with exact instructions when they are absent.
+`find_file` and raises `DataMissingError` with exact instructions when they are absent.
 """
 
 from __future__ import annotations
