@@ -1,6 +1,7 @@
 """nbval, which runs every solution top to bottom (`make test`: solutions/ is in pytest's testpaths),
-runs a notebook in the course's kernel (this Python), in fast mode and with inline plots, and fails
-on a cell that raises; its cells are marked slow. Checked on two tiny notebooks beside the course."""
+runs a notebook in the course's kernel (this Python), in fast mode, with inline plots and passive
+OpenMP threads, and fails on a cell that raises; its cells are marked slow. Checked on two tiny
+notebooks beside the course."""
 
 from __future__ import annotations
 
@@ -25,11 +26,12 @@ from autograder.notebook_helpers import runtime
 assert sys.executable == {sys.executable!r}, sys.executable
 assert os.environ.get("COURSE_FAST") == "1" and runtime.fast_mode(), os.environ.get("COURSE_FAST")
 assert os.environ.get("MPLBACKEND") == {runtime.INLINE_BACKEND!r}, os.environ.get("MPLBACKEND")
+assert os.environ.get("OMP_WAIT_POLICY") == "PASSIVE", os.environ.get("OMP_WAIT_POLICY")
 """
 
 
 def _pytest(*args: str) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if key not in (runtime.FAST_ENV, "MPLBACKEND")}
+    env = {key: value for key, value in os.environ.items() if key not in (runtime.FAST_ENV, "MPLBACKEND", "OMP_WAIT_POLICY")}
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=300)
 
