@@ -25,7 +25,11 @@ def logsumexp(a, axis=None):
     """
     a = np.asarray(a, dtype=float)
     peak = np.max(a, axis=axis, keepdims=True)
-    peak = np.where(np.isfinite(peak), peak, 0.0)  # all -inf (or an inf): nothing to take out
-    with np.errstate(divide="ignore"):  # log(0) = -inf is the right answer for an all -inf sum
+    finite = np.isfinite(peak)
+    if finite.all():  # the common case, kept cheap: 08 calls this in its training loop
         out = np.log(np.sum(np.exp(a - peak), axis=axis, keepdims=True)) + peak
+    else:
+        peak = np.where(finite, peak, 0.0)  # all -inf (or an inf): nothing to take out
+        with np.errstate(divide="ignore"):  # log(0) = -inf is the right answer for an all -inf sum
+            out = np.log(np.sum(np.exp(a - peak), axis=axis, keepdims=True)) + peak
     return out.item() if axis is None else np.squeeze(out, axis=axis)
