@@ -1,10 +1,14 @@
-"""The helpers notebooks share: fast mode, seeding, data folder, gradient checking, data files."""
+"""The helpers notebooks share: fast mode, seeding, data folder, gradient checking, data files, timing,
+logsumexp."""
+
+import sys
+import time
 
 import numpy as np
 import pytest
 import torch
 
-from autograder.notebook_helpers import data, gradcheck, runtime
+from autograder.notebook_helpers import data, gradcheck, numerics, runtime, timing
 
 
 @pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("0", False), ("off", False)])
@@ -213,3 +217,70 @@ def test_reference_results_ship_with_their_provenance():
     for path in (runtime.course_root() / "data" / runtime.REFERENCE_FOLDER).glob("*.json"):
         result = runtime.reference_results(path.stem)
         assert {"device", "date", "commit", "settings"} <= set(result["provenance"]), path.name
+
+
+# --- timing: a call's seconds, waiting for the GPU --------------------------------------------------
+
+
+def test_time_call_returns_seconds_per_call_of_the_best_round():
+    calls = []
+    seconds = timing.time_call(lambda pause: (calls.append(pause), time.sleep(pause)), 0.01, repeat=2, number=5, warmup=1)
+    assert calls == [0.01] * 11, "one warm-up call, then 2 rounds of 5 calls, each with the arguments given"
+    assert 0.01 <= seconds < 0.03, f"{seconds} s per call of a 10 ms sleep: per call, not per round of 5"
+
+
+@pytest.mark.parametrize("device", ["cuda", "cuda:1", torch.device("cuda", 0)])
+def test_time_call_waits_for_the_gpu_before_starting_and_reading_the_clock(monkeypatch, device):
+    events = []
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda device=None: events.append(("sync", str(device))))
+    timing.time_call(lambda: events.append("call"), repeat=2, number=2, warmup=1, device=device)
+    wait = ("sync", str(device))
+    assert events == ["call", wait, "call", "call", wait, wait, "call", "call", wait]
+
+
+@pytest.mark.parametrize("device", [None, "cpu", torch.device("cpu")])
+def test_time_call_on_the_cpu_neither_waits_nor_needs_torch(monkeypatch, device):
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda device=None: pytest.fail("synchronised on the CPU"))
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now fails: a numpy-only install
+    assert timing.time_call(sum, [1, 2], device=device) >= 0.0
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"device": "tpu"}, "device 'tpu' is not understood"),
+    ({"repeat": 0}, "repeat and number must be >= 1"),
+    ({"number": 0}, "repeat and number must be >= 1"),
+    ({"warmup": -1}, "warmup >= 0"),
+])
+def test_time_call_rejects_bad_settings_in_one_line(options, message):
+    with pytest.raises(ValueError, match=message):
+        timing.time_call(sum, [1], **options)
+
+
+# --- numerics: logsumexp ---------------------------------------------------------------------------
+
+
+def test_logsumexp_matches_the_direct_formula_and_keeps_the_other_axes():
+    a = np.random.default_rng(0).normal(size=(4, 3))
+    for axis in (0, 1, -1):
+        got = numerics.logsumexp(a, axis=axis)
+        assert got.shape == tuple(size for i, size in enumerate(a.shape) if i != axis % a.ndim)
+        assert np.allclose(got, np.log(np.exp(a).sum(axis=axis)), rtol=1e-12)
+    total = numerics.logsumexp(a)
+    assert isinstance(total, float) and np.isclose(total, np.log(np.exp(a).sum()), rtol=1e-12)
+
+
+def test_logsumexp_does_not_overflow_or_underflow():
+    assert np.isclose(numerics.logsumexp([1000.0, 1000.0]), 1000.0 + np.log(2.0), rtol=1e-15)
+    assert np.isclose(numerics.logsumexp([-1000.0, -1000.0]), -1000.0 + np.log(2.0), rtol=1e-15)
+    assert np.allclose(numerics.logsumexp(np.array([[1e3, -1e3], [0.0, 0.0]]), axis=1), [1e3, np.log(2.0)], rtol=1e-15)
+
+
+def test_logsumexp_of_minus_infinity_is_minus_infinity_silently():
+    """A potential of 0 is a log-potential of -inf: a sum over only such entries is log 0."""
+    with np.errstate(all="raise"):  # any floating-point warning would raise here
+        assert numerics.logsumexp([-np.inf, -np.inf]) == -np.inf
+        got = numerics.logsumexp(np.array([[-np.inf, 0.0], [-np.inf, np.log(3.0)]]), axis=0)
+        assert got[0] == -np.inf and np.isclose(got[1], np.log(4.0))
+        assert np.isclose(numerics.logsumexp([-np.inf, 2.0]), 2.0)
+    assert numerics.logsumexp([np.inf, 1.0]) == np.inf
+    assert np.isnan(numerics.logsumexp([np.nan, 1.0]))
