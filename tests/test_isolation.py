@@ -158,7 +158,7 @@ def test_every_attack_is_stopped_and_the_solution_still_earns_full_marks(full_is
 
 def test_without_isolation_the_same_attacks_get_through(full_isolation, targets, tmp_path, monkeypatch, capsys):
     """The attacks are real: with isolation switched off in the grader they succeed, and the result says so."""
-    monkeypatch.setattr(sandbox, "_hidden_paths", lambda limits: None)
+    monkeypatch.setattr(sandbox, "_hidden_paths", lambda limits, root: None)
     monkeypatch.setattr(isolation, "_warned", False)
     result = _grade_attack(targets, tmp_path)
     outcomes = _outcomes(result)

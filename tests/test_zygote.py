@@ -74,3 +74,14 @@ def test_setup_imports_are_read_from_the_first_code_cell():
         nbformat.v4.new_code_cell("import torch"),
     ])
     assert zygote.setup_imports(nb) == ("numpy", "os", "autograder.notebook_helpers.data")
+
+
+@pytest.mark.slow
+def test_a_temp_folder_too_deep_for_socket_paths_still_grades(tmp_path, monkeypatch):
+    """A Unix socket path holds 107 bytes: under a deep TMPDIR (a test runner's, a long home folder)
+    the kernel's socket files would not fit and every kernel crashed; sandboxes then go to /tmp."""
+    deep = tmp_path / ("a-long-folder-name-for-temporary-files-" * 3)
+    deep.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(deep))
+    run = _run("print('ran')")
+    assert run.status == "ok" and "ran" in "".join(o.get("text", "") for o in run.notebook.cells[0].outputs), run.message

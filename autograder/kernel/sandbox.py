@@ -88,9 +88,27 @@ class ReadyClient(AsyncKernelClient):
             await self.iopub_channel.get_msg(timeout=0)
 
 
-def _hidden_paths(limits: Limits) -> list[str] | None:
-    """What the kernel must not see (None: no isolation, for tests that show what it stops)."""
-    return isolation.hidden_paths(REPO_ROOT, limits.hidden_paths)
+# A Unix socket's path holds at most 107 bytes; the kernel's are "<channel>/kernel-ipc-<port>".
+_LONGEST_CHANNEL = 107 - len("/kernel-ipc-65535")
+_SHORT_ROOT = "/tmp"
+
+
+def _sandbox_root() -> str:
+    """The folder sandboxes are made in: the temp folder, unless its path is too long for the
+    kernel's socket files (a deep TMPDIR, such as a test runner's); then /tmp."""
+    root = tempfile.gettempdir()
+    if len(os.path.join(root, "sandbox-abcdefgh", "channel")) <= _LONGEST_CHANNEL:
+        return root
+    if os.path.isdir(_SHORT_ROOT) and os.access(_SHORT_ROOT, os.W_OK):
+        return _SHORT_ROOT
+    raise OSError(f"TMPDIR={root} is too long for the kernel's socket files ({_LONGEST_CHANNEL} bytes at most with "
+                  "'/sandbox-abcdefgh/channel'): set TMPDIR to a shorter folder")
+
+
+def _hidden_paths(limits: Limits, root: str) -> list[str] | None:
+    """What the kernel must not see (None: no isolation, for tests that show what it stops): the
+    course's folders, the temp folder and the folder of the sandboxes (other kernels')."""
+    return isolation.hidden_paths(REPO_ROOT, (*limits.hidden_paths, root))
 
 
 def _kernel_manager(settings: LaunchSettings) -> AsyncKernelManager:
@@ -198,9 +216,14 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, t
     if not isinstance(check_before, dict):  # a set of indices: guard them, protect nothing
         check_before = {index: () for index in check_before}
     result = Execution(notebook=nb)
+    try:
+        root = _sandbox_root()
+    except OSError as error:  # the grader's setting, not the submission: said in one line
+        result.status, result.message = Status.CRASHED, str(error)
+        return result
     cgroup = _make_pids_cgroup(limits.max_processes)
     start = time.monotonic()
-    tmp = tempfile.mkdtemp(prefix="sandbox-")
+    tmp = tempfile.mkdtemp(prefix="sandbox-", dir=root)
     try:
         workdir, channel = Path(tmp) / "work", Path(tmp) / "channel"  # the kernel's only writable folders
         workdir.mkdir()
@@ -216,7 +239,7 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, t
         kernel_env = {**base_env, "HOME": str(workdir), "MPLCONFIGDIR": str(config_dir), "IPYTHONDIR": str(workdir / ".ipython"),
                       "TMPDIR": str(workdir)}
         warm = zygote.shared(preload, base_env)
-        settings = LaunchSettings.for_sandbox(workdir, channel, limits, cgroup, environment, _hidden_paths(limits),
+        settings = LaunchSettings.for_sandbox(workdir, channel, limits, cgroup, environment, _hidden_paths(limits, root),
                                               warm.address[1:] if warm else None)
         km = _kernel_manager(settings)
         kernel_pid = None
