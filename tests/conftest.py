@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-
 import pytest
+from graded import graded_release, graded_solution
 
 from autograder import course
-from autograder.grading.engine import grade_notebook
 
 NOTEBOOKS = course.assignments()
 
@@ -15,17 +13,6 @@ NOTEBOOKS = course.assignments()
 def pytest_generate_tests(metafunc):
     if "notebook" in metafunc.fixturenames:
         metafunc.parametrize("notebook", NOTEBOOKS)
-
-
-@functools.cache
-def graded_solution(name: str):
-    """The reference solution graded once per test session (it executes the whole notebook)."""
-    return grade_notebook(course.solution_path(name))
-
-
-@functools.cache
-def graded_release(name: str):
-    return grade_notebook(course.released_path(name))
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ from dataclasses import replace
 
 import nbformat
 import pytest
+from graded import graded_solution
 from leaks import assert_no_leak, hidden_test_lines
 
 from autograder import course
 from autograder.grading.engine import grade_notebook
 from autograder.grading.results import NotebookResult
 from autograder.outputs.feedback import feedback_html, format_table
-from conftest import graded_solution
 
 DEFAULT_BUDGET_S = 60  # COURSE.md: numpy notebooks 60 s, torch notebooks 150 s (set in metadata)
 

@@ -13,13 +13,13 @@ import re
 import jinja2
 import nbformat
 import pytest
+from graded import graded_solution
 from leaks import HIDDEN, _clean, assert_no_leak, find_leaks, hidden_test_lines
 
 from autograder import course
 from autograder.class_grading.grade_class import _grades_csv
 from autograder.grading.results import CellResult, NotebookResult, Status
 from autograder.outputs.feedback import feedback_html, format_table
-from conftest import graded_solution
 
 SPECIAL = re.compile(r"""["'<>&]""")
 
