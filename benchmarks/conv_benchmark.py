@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 import numpy as np
 import torch
 from notebook_solutions import load_solutions
 from threadpoolctl import threadpool_limits
+
+from autograder.notebook_helpers.timing import time_call
 
 _SOLUTIONS = load_solutions("04_convolution", ["conv_output_size", "conv2d_naive", "im2col", "conv2d_im2col"])
 conv2d_naive, conv2d_im2col = _SOLUTIONS["conv2d_naive"], _SOLUTIONS["conv2d_im2col"]
@@ -30,13 +31,7 @@ MIN_SPEEDUP_VS_NAIVE, MAX_SLOWDOWN_VS_TORCH = 30.0, 4.0
 
 def best_time(function, repeats):
     """Smallest wall-clock time of `repeats` calls, in seconds (after one warm-up call)."""
-    function()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
+    return time_call(function, repeat=repeats, warmup=1)
 
 
 def main(argv=None):
