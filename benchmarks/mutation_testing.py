@@ -239,13 +239,13 @@ def main(argv: list[str] | None = None) -> int:
     survivors, kills = [], {"failed a test": 0, "timeout": 0, "crashed": 0, "other": 0}
     for m in mutants:
         result = grades[m.id]
-        if result.status == "ok" and result.score >= result.max_score:
+        if result["status"] == "ok" and result["score"] >= result["max_score"]:
             survivors.append(m)
-        elif result.status == "timeout":
+        elif result["status"] == "timeout":
             kills["timeout"] += 1
-        elif result.status in ("crashed", "output_limit", "error"):
+        elif result["status"] in ("crashed", "output_limit", "error"):
             kills["crashed"] += 1
-        elif result.status == "ok":
+        elif result["status"] == "ok":
             kills["failed a test"] += 1
         else:
             kills["other"] += 1
