@@ -11,8 +11,9 @@ the hidden tests miss (strengthen them) or an equivalent mutant (same behaviour 
     PYTHONPATH=$PWD nice -n 10 .venv/bin/python benchmarks/mutation_testing.py 01_perceptron --max 150 --workers 2
 
 Prints the kill rate and the survivors (with the mutated line) and writes them to
-``benchmarks/results/mutants_<NAME>.json`` (``_seed<N>`` added for another sample). The generated class
-lives in a temp folder (``--keep DIR`` keeps it). ``--list`` only prints the mutants, without grading.
+``benchmarks/results/mutants_<NAME>.json`` (``_seed<N>`` added for another sample, the cells' names for
+``--cell``). The generated class lives in a temp folder (``--keep DIR`` keeps it). ``--list`` only
+prints the mutants, without grading.
 
 Why not a mutation library: mutmut, cosmic-ray and mutatest mutate files on disk and run pytest on
 each mutant; here the code lives in notebook cells and the "test suite" is the autograder, which
@@ -239,13 +240,13 @@ def main(argv: list[str] | None = None) -> int:
     survivors, kills = [], {"failed a test": 0, "timeout": 0, "crashed": 0, "other": 0}
     for m in mutants:
         result = grades[m.id]
-        if result.status == "ok" and result.score >= result.max_score:
+        if result["status"] == "ok" and result["score"] >= result["max_score"]:
             survivors.append(m)
-        elif result.status == "timeout":
+        elif result["status"] == "timeout":
             kills["timeout"] += 1
-        elif result.status in ("crashed", "output_limit", "error"):
+        elif result["status"] in ("crashed", "output_limit", "error"):
             kills["crashed"] += 1
-        elif result.status == "ok":
+        elif result["status"] == "ok":
             kills["failed a test"] += 1
         else:
             kills["other"] += 1
@@ -263,7 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     report = {"notebook": args.notebook, "generated": total, "graded": graded_count, "seed": args.seed, "killed": killed,
               "kill_rate": round(rate, 4), "kills": kills, "seconds": round(elapsed, 1),
               "survivors": [{k: v for k, v in dataclasses.asdict(m).items() if k != "source"} for m in survivors]}
-    path = args.out / (f"mutants_{args.notebook}.json" if args.seed == 0 else f"mutants_{args.notebook}_seed{args.seed}.json")
+    suffix = ("" if args.seed == 0 else f"_seed{args.seed}") + "".join(f"_{cell}" for cell in sorted(args.cell or []))
+    path = args.out / f"mutants_{args.notebook}{suffix}.json"
     path.write_text(json.dumps(report, indent=1) + "\n")
     print(f"survivors written to {path}" + (f"; class and grades in {work}" if args.keep else ""))
     if not args.keep:

@@ -1044,6 +1044,36 @@ def plain_net_accepts_any_depth(depth, num_classes=10, in_channels=3):
     return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, num_classes))
 
 
+@breaks("plain_net", cell="test_plain_net")
+def plain_net_unpadded_stem(depth, num_classes=10, in_channels=3):
+    """The first convolution has no padding: 30x30 maps instead of 32x32 (same parameters)."""
+    if depth < 8 or (depth - 2) % 6:
+        raise ValueError(depth)
+    n, channels, layers = (depth - 2) // 6, 16, [nn.Conv2d(in_channels, 16, 3, padding=0, bias=False), nn.BatchNorm2d(16), nn.ReLU()]
+    for stage, width in enumerate([16, 32, 64]):
+        blocks = []
+        for i in range(n):
+            blocks.append(BasicBlock(channels, width, 2 if i == 0 and stage else 1, shortcut=None))  # noqa: F821
+            channels = width
+        layers.append(nn.Sequential(*blocks))
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, num_classes))
+
+
+@breaks("plain_net", cell="test_plain_net")
+def plain_net_strides_every_stage(depth, num_classes=10, in_channels=3):
+    """The first block of every stage has stride 2, stage 1 included (same parameters, a quarter of the positions)."""
+    if depth < 8 or (depth - 2) % 6:
+        raise ValueError(depth)
+    n, channels, layers = (depth - 2) // 6, 16, [nn.Conv2d(in_channels, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU()]
+    for width in [16, 32, 64]:
+        blocks = []
+        for i in range(n):
+            blocks.append(BasicBlock(channels, width, 2 if i == 0 else 1, shortcut=None))  # noqa: F821
+            channels = width
+        layers.append(nn.Sequential(*blocks))
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, num_classes))
+
+
 # --- train_epoch --------------------------------------------------------------------------------
 
 

@@ -569,6 +569,38 @@ def char_lstm_one_hot_input(vocab_size, embed_dim, hidden_dim, num_layers=1, dro
     return Model()
 
 
+@breaks("CharLSTM", cell="test_char_lstm")
+def char_lstm_drops_dropout(vocab_size, embed_dim, hidden_dim, num_layers=1, dropout=0.0):
+    """Never passes dropout to nn.LSTM, so a two-layer model trains without the dropout it was given."""
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(vocab_size, embed_dim)
+            self.lstm = nn.LSTM(embed_dim, hidden_dim, num_layers=num_layers, batch_first=True)
+            self.head = nn.Linear(hidden_dim, vocab_size)
+
+        def forward(self, idx, state=None):
+            out, state = self.lstm(self.embed(idx), state)
+            return self.head(out), state
+    return Model()
+
+
+@breaks("CharLSTM", cell="test_char_lstm")
+def char_lstm_two_layers_by_default(vocab_size, embed_dim, hidden_dim, num_layers=2, dropout=0.0):
+    """Defaults to two LSTM layers instead of one."""
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(vocab_size, embed_dim)
+            self.lstm = nn.LSTM(embed_dim, hidden_dim, num_layers=num_layers, batch_first=True, dropout=dropout if num_layers > 1 else 0.0)
+            self.head = nn.Linear(hidden_dim, vocab_size)
+
+        def forward(self, idx, state=None):
+            out, state = self.lstm(self.embed(idx), state)
+            return self.head(out), state
+    return Model()
+
+
 # --- sample -------------------------------------------------------------------------------------
 
 
@@ -829,6 +861,49 @@ def beam_finished_take_no_slot(log_prob_fn, start_state, beam_size, max_len, eos
         ranked = sorted(candidates, key=lambda c: -c[1])
         finished += [c for c in ranked[:beam_size] if c[0][-1] == eos]
         beam = [c for c in ranked if c[0][-1] != eos][:beam_size]
+        if not beam:
+            break
+    return [(t, s) for t, s, _ in sorted(finished + beam, key=lambda c: -c[1])[:beam_size]]
+
+
+@breaks("beam_search", cell="test_beam_search")
+def beam_argpartition_one_short(log_prob_fn, start_state, beam_size, max_len, eos):
+    """Partitions around the (beam_size - 1)-th candidate, not the beam_size-th: the last kept one can be wrong."""
+    beam, finished = [([], 0.0, start_state)], []
+    for _ in range(max_len):
+        sequences, scores, states = [], [], []
+        for tokens, score, state in beam:
+            log_probs, new_state = log_prob_fn(state, tokens[-1] if tokens else None)
+            sequences.append(tokens)
+            scores.append(score + np.asarray(log_probs, dtype=float))
+            states.append(new_state)
+        scores = np.stack(scores)
+        n_keep = min(beam_size, scores.size)
+        flat = np.argpartition(-scores.ravel(), max(n_keep - 2, 0))[:n_keep]
+        beam = []
+        for index in flat[np.argsort(-scores.ravel()[flat])]:
+            parent, token = divmod(int(index), scores.shape[1])
+            hypothesis = (sequences[parent] + [token], float(scores[parent, token]), states[parent])
+            (finished if token == eos else beam).append(hypothesis)
+        if not beam:
+            break
+    finished += beam
+    finished.sort(key=lambda hypothesis: -hypothesis[1])
+    return [(tokens, score) for tokens, score, _ in finished[:beam_size]]
+
+
+@breaks("beam_search", cell="test_beam_search")
+def beam_keeps_one_extra(log_prob_fn, start_state, beam_size, max_len, eos):
+    """Keeps beam_size + 1 candidates at every step (an off-by-one slice): a wider beam than asked, often the same answer."""
+    beam, finished = [([], 0.0, start_state)], []
+    for _ in range(max_len):
+        candidates = []
+        for tokens, score, state in beam:
+            log_probs, new_state = log_prob_fn(state, tokens[-1] if tokens else None)
+            candidates += [(tokens + [v], score + float(lp), new_state) for v, lp in enumerate(log_probs)]
+        kept = sorted(candidates, key=lambda c: -c[1])[:beam_size + 1]
+        finished += [c for c in kept if c[0][-1] == eos]
+        beam = [c for c in kept if c[0][-1] != eos]
         if not beam:
             break
     return [(t, s) for t, s, _ in sorted(finished + beam, key=lambda c: -c[1])[:beam_size]]

@@ -794,6 +794,25 @@ def net_same_channels_twice(K, channels=16, hidden=128):
     return Net()
 
 
+@breaks("NeuralChainSSVM", cell="test_neural_chain_ssvm")
+def net_first_padding_two(K, channels=16, hidden=128):
+    """Pads the first convolution by 2, not 1: the shapes after pooling (and the parameter count) hide it."""
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.unary = nn.Sequential(
+                nn.Conv2d(1, channels, 3, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(channels, 2 * channels, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Flatten(), nn.Linear(2 * channels * 8, hidden), nn.ReLU(), nn.Linear(hidden, K))
+            self.transitions = nn.Parameter(torch.zeros(K, K))
+
+        def forward(self, images):
+            return self.unary(images)
+
+    return Net()
+
+
 # --- ssvm_loss ----------------------------------------------------------------------------------
 
 
