@@ -84,7 +84,10 @@ def _level_here() -> dict:
         code = f"import json; from autograder.kernel import isolation; print(json.dumps(isolation.enter({tmp!r}, {tmp!r}, [])))"
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp,
                               env={**os.environ, "PYTHONPATH": str(REPO)})
-    return json.loads(done.stdout) if done.returncode == 0 else {"level": "none", "missing": [done.stderr[-300:]]}
+    # isolation.enter reports what it could not do; a probe that crashed is a broken test, not a machine
+    # without namespaces (an import error here once turned every isolation test into a skip)
+    assert done.returncode == 0, f"the isolation probe crashed: {done.stderr[-500:]}"
+    return json.loads(done.stdout)
 
 
 @pytest.fixture(scope="module")
