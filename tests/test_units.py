@@ -405,3 +405,16 @@ def test_an_interrupted_write_leaves_the_previous_file(tmp_path, monkeypatch):
         write_atomically(target, "new")
     monkeypatch.undo()
     assert target.read_text() == "complete\n"
+
+
+def test_gradebooks_are_stamped_with_the_revision_the_alembic_command_reports():
+    """course.alembic_head replaces nbgrader's ``alembic heads`` subprocess: same answer required."""
+    import subprocess
+    import sys
+
+    from nbgrader.dbutil import _temp_alembic_ini
+
+    with _temp_alembic_ini("sqlite:////tmp/unused.db") as ini:
+        command = Path(sys.executable).parent / "alembic"
+        output = subprocess.check_output([str(command), "-c", ini, "heads"], text=True)
+    assert course.alembic_head() == output.split("\n")[0].split(" ")[0]

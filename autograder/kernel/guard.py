@@ -39,6 +39,7 @@ restores every object before each check; see README ("Threat model").
 from __future__ import annotations
 
 import builtins as _builtins_module
+import gc
 import itertools
 import operator
 import os
@@ -52,8 +53,7 @@ __builtins__ = dict(_builtins_module.__dict__)
 _is = operator.is_
 _chain = itertools.chain.from_iterable
 _code_of = operator.attrgetter("__code__")
-_dict_values = dict.values
-_view_values = operator.methodcaller("values")  # a class's __dict__ is a mappingproxy
+_view_values = operator.methodcaller("values")  # dicts and mappingproxies alike
 _BUILTIN_NAMES = frozenset(name for name in __builtins__ if not name.startswith("_"))
 
 REPORT_MIME = "application/vnd.course-guard+json"
@@ -89,7 +89,7 @@ _environment: dict[str, str | None] = {}
 _opened: list[str] = []
 _modules: dict[str, tuple[types.ModuleType, dict, list]] = {}  # name -> (module, copy of dict, its values)
 _classes: dict[type, tuple[dict, list]] = {}
-_fast: dict[str, object] = {}  # _flatten's copy
+_fast: dict[str, object] = {}  # _remember's copy of the state last compared
 _looked_at: set[str] = set()  # names in sys.modules already considered by _record_modules
 _objects: dict[str, tuple[object, dict, dict]] = {}  # role -> (object, instance dict copy, trait values copy)
 _hooks: dict[str, object] = {}
@@ -187,8 +187,10 @@ def _is_numpy_dispatcher(value) -> bool:
     return kind.__name__ == "_ArrayFunctionDispatcher" and kind.__module__ == "numpy"
 
 
-def _record_modules() -> None:
-    """Snapshot modules not seen yet (all of them on the first call; later, first sightings)."""
+def _record_modules() -> bool:
+    """Snapshot modules not seen yet (all of them on the first call; later, first sightings);
+    True if any was recorded."""
+    recorded = len(_modules), len(_classes), len(_codes)
     new_names = sys.modules.keys() - _looked_at  # C speed: a later check usually finds none
     for name in new_names:
         module = sys.modules.get(name)
@@ -213,6 +215,7 @@ def _record_modules() -> None:
                 if isinstance(owner, str) and _watched(owner):
                     attributes = dict(value.__dict__)
                     _classes[value] = (attributes, list(attributes.values()))
+    return recorded != (len(_modules), len(_classes), len(_codes))
 
 
 def _machinery(shell) -> dict[str, object]:
@@ -305,60 +308,86 @@ def _self_findings(findings: list[str]) -> None:
             findings.append(f"{__name__}.{name} was replaced")
 
 
-def _flatten() -> None:
-    """One flat copy of every recorded module and class dictionary (rebuilt when modules are first
-    recorded), so that a check finds "nothing changed" in a few C-speed passes over ~30,000
-    entries instead of one Python-level comparison per module and class."""
-    modules = [module for module, _, _ in _modules.values()]
-    classes = list(_classes)
+# IPython binds a fresh ``sys.excepthook`` for every cell and ipykernel a fresh ``builtins.input``
+# for every request, so these two modules never match a remembered copy: they are compared entry by
+# entry at every check (a few hundred entries).
+_REBOUND_EVERY_REQUEST = frozenset({"builtins", "sys"})
+
+
+def _class_dict(cls: type):
+    """The dictionary behind a class's read-only ``__dict__`` proxy (walking the proxy's values is
+    several times slower); the proxy itself if it hides something else."""
+    proxy = cls.__dict__
+    behind = gc.get_referents(proxy)
+    return behind[0] if len(behind) == 1 and type(behind[0]) is dict else proxy
+
+
+def _remember(found: list[str]) -> None:
+    """Keep one flat copy of the state just compared (every recorded module and class dictionary,
+    keys and values, every function's code) with what the comparison found in it. A later check
+    that finds exactly this state again has exactly these findings, in a few C-speed passes over
+    ~50,000 entries instead of one Python-level comparison per module and class."""
+    names = [name for name in _modules if name not in _REBOUND_EVERY_REQUEST]
+    modules = [_modules[name][0] for name in names]
+    dicts = [module.__dict__ for module in modules] + [_class_dict(cls) for cls in _classes]
+    _fast.clear()
     _fast.update(
-        names=list(_modules), modules=modules, module_types=[_module_types[name] for name in _modules],
-        module_dicts=[module.__dict__ for module in modules], module_lengths=[len(values) for _, _, values in _modules.values()],
-        module_values=list(_chain(values for _, _, values in _modules.values())),
-        class_dicts=[cls.__dict__ for cls in classes], class_lengths=[len(values) for _, values in _classes.values()],
-        class_values=list(_chain(values for _, values in _classes.values())),
-        functions=list(_codes), codes=list(_codes.values()),
+        names=names, modules=[sys.modules.get(name) for name in names], module_objects=modules,
+        module_types=list(map(type, modules)), dicts=dicts, keys=list(_chain(dicts)), values=list(_chain(map(_view_values, dicts))),
+        functions=list(_codes), codes=[function.__code__ for function in _codes],
+        count=(len(_modules), len(_classes), len(_codes)), found=list(found),
     )
 
 
-def _nothing_changed() -> bool:
-    """The common case, exactly: every recorded module still in sys.modules with its class, every
-    module and class dictionary of the same length with the same objects, every function's code."""
-    if not _fast or _fast["count"] != (len(_modules), len(_classes), len(_codes)):
-        _flatten()
-        _fast["count"] = (len(_modules), len(_classes), len(_codes))
+def _unchanged_since_remembered() -> bool:
+    """Exactly the remembered state: the same objects in sys.modules with the same classes, every
+    module and class dictionary with the same keys bound to the same objects (compared by identity:
+    ``==`` would let an object's own ``__eq__`` vouch for it), every function's code."""
     f = _fast
-    return (all(map(_is, map(sys.modules.get, f["names"]), f["modules"]))
-            and all(map(_is, map(type, f["modules"]), f["module_types"]))
-            and list(map(len, f["module_dicts"])) == f["module_lengths"]
-            and all(map(_is, _chain(map(_dict_values, f["module_dicts"])), f["module_values"]))
-            and list(map(len, f["class_dicts"])) == f["class_lengths"]
-            and all(map(_is, _chain(map(_view_values, f["class_dicts"])), f["class_values"]))
+    return (bool(f) and f["count"] == (len(_modules), len(_classes), len(_codes))
+            and all(map(_is, map(sys.modules.get, f["names"]), f["modules"]))
+            and all(map(_is, map(type, f["module_objects"]), f["module_types"]))
+            and all(map(_is, _chain(map(_view_values, f["dicts"])), f["values"]))
+            and list(_chain(f["dicts"])) == f["keys"]  # values first: a new entry changes their count
             and all(map(_is, map(_code_of, f["functions"]), f["codes"])))
 
 
-def _module_findings(findings: list[str]) -> None:
-    if _nothing_changed():
-        return
-    for name, (module, namespace, values) in _modules.items():
-        current = module.__dict__
-        if sys.modules.get(name, module) is not module:
-            findings.append(f"sys.modules[{name!r}] was replaced")
-        if type(module) is not _module_types[name]:
-            findings.append(f"the class of module {name} was changed")
-        if len(current) == len(values) and all(map(_is, current.values(), values)):
-            continue  # the common case: every entry the same object, checked at C speed
-        _compare_namespace(name, namespace, current, (), findings)
-        for key in current.keys() - namespace.keys():  # codeop.compile = ...: shadows the builtin
-            if key in _BUILTIN_NAMES and _behavioural(current[key]) and not _library_code(current[key]):
-                findings.append(f"{name}.{key} was added (shadows the builtin {key})")
-    if not all(map(_is, [f.__code__ for f in _codes], _codes.values())):
-        findings += [f"the code of {f.__module__}.{f.__qualname__} was replaced" for f, code in _codes.items() if f.__code__ is not code]
-    for cls, (attributes, values) in _classes.items():
-        current = cls.__dict__
-        if len(current) == len(values) and all(map(_is, current.values(), values)):
-            continue
-        _compare_namespace(f"{cls.__module__}.{cls.__qualname__}", attributes, current, cls.__mro__[1:], findings)
+def _compare_module(name: str, found: list[str]) -> None:
+    module, namespace, values = _modules[name]
+    current = module.__dict__
+    if sys.modules.get(name, module) is not module:
+        found.append(f"sys.modules[{name!r}] was replaced")
+    if type(module) is not _module_types[name]:
+        found.append(f"the class of module {name} was changed")
+    if len(current) == len(values) and all(map(_is, current.values(), values)):
+        return  # the common case: every entry the same object, checked at C speed
+    _compare_namespace(name, namespace, current, (), found)
+    for key in current.keys() - namespace.keys():  # codeop.compile = ...: shadows the builtin
+        if key in _BUILTIN_NAMES and _behavioural(current[key]) and not _library_code(current[key]):
+            found.append(f"{name}.{key} was added (shadows the builtin {key})")
+
+
+def _module_findings(findings: list[str]) -> list[str]:
+    """What changed in the recorded modules and classes since the snapshot. Returns the findings
+    in the part ``_remember`` keeps (all but the modules re-bound on every request)."""
+    if _unchanged_since_remembered():
+        found = _fast["found"]
+    else:
+        found = []
+        for name in _modules:
+            if name not in _REBOUND_EVERY_REQUEST:
+                _compare_module(name, found)
+        if not all(map(_is, [f.__code__ for f in _codes], _codes.values())):
+            found += [f"the code of {f.__module__}.{f.__qualname__} was replaced" for f, code in _codes.items() if f.__code__ is not code]
+        for cls, (attributes, values) in _classes.items():
+            current = cls.__dict__
+            if len(current) == len(values) and all(map(_is, current.values(), values)):
+                continue
+            _compare_namespace(f"{cls.__module__}.{cls.__qualname__}", attributes, current, cls.__mro__[1:], found)
+    findings += found
+    for name in _REBOUND_EVERY_REQUEST & _modules.keys():
+        _compare_module(name, findings)
+    return found
 
 
 def _object_findings(shell, findings: list[str]) -> None:
@@ -415,12 +444,15 @@ def check(nonce: str, protect: list[str] | tuple[str, ...] = ()) -> None:
 
             _publish = publish_display_data
             _snapshot(shell)
+            _remember([])
         else:
             _self_findings(findings)
-            _module_findings(findings)
+            found = _module_findings(findings)
             _object_findings(shell, findings)
             _namespace_findings(shell, findings)
-            _record_modules()  # modules first imported since the last check
+            newly_recorded = _record_modules()  # modules first imported since the last check
+            if newly_recorded or found is not _fast["found"]:  # (a new module's snapshot is its current state)
+                _remember(found)
         for name in protect:
             if name in shell.user_ns:
                 _protected[name] = shell.user_ns[name]
