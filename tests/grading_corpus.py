@@ -106,7 +106,8 @@ CASES = [
     # Replacing the shell's display hook outright breaks ipykernel itself: the kernel stops
     # answering, which costs this submission only (a timeout), like any other hang.
     Case("break_display_hook", _prepend_to_first_exercise("get_ipython().displayhook = lambda *a: None"), "timeout", "zero", "did not finish"),
-    Case("input_transformer_blanks_cells", _stubbed_with("get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])"), "tampered", "zero", "integrity check was silenced"),
+    # The guard's check is not a cell (a user expression of the request), so it is not blanked: it names the change.
+    Case("input_transformer_blanks_cells", _stubbed_with("get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])"), "tampered", "zero", "input_transformers_post was changed"),
     Case("ast_transformer", _stubbed_with("import ast\nget_ipython().ast_transformers.append(ast.NodeTransformer())"), "tampered", "zero", "shell.ast_transformers was changed"),
     Case("event_callback", _stubbed_with("get_ipython().events.register('pre_run_cell', lambda *a: None)"), "tampered", "zero", "event callbacks was changed"),
     Case("custom_exception_handler", _stubbed_with("get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)"), "tampered", "zero", "shell.custom_exceptions was changed"),
@@ -202,6 +203,15 @@ _DROP_CHECKS = "def _drop_checks(lines):\n    return [] if any('assert' in line 
 
 # A clean guard report that echoes the nonce, as autograder/kernel/guard.py (shipped with the course) writes it.
 _CLEAN_REPORT = "publish_display_data({'application/vnd.course-guard+json': {'nonce': nonce, 'findings': []}})"
+
+# Sends a clean report for every check the current request carries, its nonce read from the request.
+_FORGE_FROM_REQUEST = """
+from IPython.display import publish_display_data
+def _forge(*args):
+    for expression in get_ipython().kernel.get_parent()["content"].get("user_expressions", {}).values():
+        nonce = expression.split("check(")[1].split(",")[0].strip("'\\" ")
+        """ + _CLEAN_REPORT + """
+"""
 
 _STRIP_ASSERTS = """
     import ast
@@ -572,6 +582,22 @@ ATTACKS = [
         IPython.display.publish_display_data = _publish
         get_ipython().input_transformers_cleanup.insert(0, _drop_checks)
     """), "tampered", "zero", "IPython.display.publish_display_data was replaced"),
+    # The check rides along with a cell's request, whose content (nonce included) the cell can read.
+    # A clean report sent with it arrives beside the guard's: two reports carrying one nonce.
+    Case("nonce_read_from_own_request", _released_with(_DROP_CHECKS, _FORGE_FROM_REQUEST, """
+        get_ipython().events.register("post_run_cell", _forge)
+        get_ipython().input_transformers_cleanup.insert(0, _drop_checks)
+    """), "tampered", "zero", "more than one report"),
+    # ... and the guard's own report stopped: its import broken after the forged one is sent. A report
+    # counts only when the check itself succeeded; the probe then finds the guard silenced.
+    Case("forged_report_then_guard_import_broken", _released_with(_DROP_CHECKS, _FORGE_FROM_REQUEST, """
+        import sys
+        def _forge_and_break(*args):
+            _forge()
+            sys.modules["autograder.kernel.guard"] = None
+        get_ipython().events.register("post_run_cell", _forge_and_break)
+        get_ipython().input_transformers_cleanup.insert(0, _drop_checks)
+    """), "tampered", "zero", "integrity check was silenced"),
     Case("display_pub_clears_findings", _released_with(_DROP_CHECKS, """
         _display_pub = get_ipython().display_pub
         _original_publish = _display_pub.publish

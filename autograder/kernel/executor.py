@@ -51,19 +51,26 @@ def notebook_environment(fast: bool) -> dict[str, str]:
 
 class CellClient(NotebookClient):
     """nbclient's client recording each cell's execute reply, with an output budget per cell: a
-    flood of output is dropped, then the cell interrupted (0: no budget)."""
+    flood of output is dropped, then the cell interrupted (0: no budget). ``take_output``, if set,
+    sees each output message first; one it takes (returns True) is neither the cell's output nor
+    counted (the grader's integrity reports)."""
 
     max_output_bytes = 0
     _used = 0
     overflowed_cell: int | None = None
     last_reply: dict | None = None
+    last_expressions: dict = {}  # the last reply's user_expressions: name -> {"status": ..., ...}
+    take_output: Callable[[dict], bool] | None = None
 
     async def _check_raise_for_error(self, cell, cell_index, exec_reply):
         content = (exec_reply or {}).get("content", {})
         self.last_reply = {key: content.get(key) for key in ("status", "ename", "evalue")} if exec_reply else None
+        self.last_expressions = content.get("user_expressions") or {}
         return await super()._check_raise_for_error(cell, cell_index, exec_reply)
 
     def output(self, outs, msg, display_id, cell_index):
+        if self.take_output is not None and self.take_output(msg):
+            return None
         if self.max_output_bytes:
             self._used += len(json.dumps(msg.get("content", {}), default=str))
             if self._used > self.max_output_bytes:
@@ -103,11 +110,12 @@ class Run:
 
 def run_cells(client: CellClient, nb: nbformat.NotebookNode, *, cell_timeout_s: float, deadline: float | None = None,
               checkpoint: Callable[[int], None] | None = None, on_cell: Callable[[int], None] | None = None,
-              stop_on_error: bool = False) -> Run:
+              before_cell: Callable[[int], None] | None = None, stop_on_error: bool = False) -> Run:
     """Execute the code cells of ``nb`` in order through ``client``.
 
     ``checkpoint(index)`` runs before each code cell and once more with ``len(nb.cells)`` after the
-    last; ``on_cell(index)`` before each code cell too (progress). ``deadline`` (``time.monotonic``)
+    last; ``on_cell(index)`` before each code cell too (progress); ``before_cell(index)`` right
+    before its request is sent (after the checkpoint). ``deadline`` (``time.monotonic``)
     bounds the whole run. Stops at a timeout, a dead kernel or, with ``stop_on_error``, the first
     cell whose reply is an error; the cells after it are left unexecuted.
     """
@@ -129,6 +137,8 @@ def run_cells(client: CellClient, nb: nbformat.NotebookNode, *, cell_timeout_s: 
                 checkpoint(index)
             client.reset_budget()
             client.last_reply = None
+            if before_cell:
+                before_cell(index)
             client.execute_cell(cell, index)
             reply = client.last_reply or {"status": "error", "ename": "NoReply", "evalue": "the kernel sent no reply"}
             run.replies[index] = reply

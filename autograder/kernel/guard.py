@@ -1,8 +1,9 @@
 """Integrity guard that runs inside a grading kernel (imported before any submitted code).
 
 The grader calls ``check(nonce, protect)`` before every test cell (and right after every locked
-cell); it publishes a report, echoing the nonce, of everything that changed in what the grading
-depends on. It works by snapshot, not by a list of names: the first call, made before any
+cell), as a ``user_expressions`` entry of an execute request, so ipykernel evaluates it after the
+request's code, outside any cell (see sandbox.py ``_Checks``); it publishes a report, echoing the
+nonce, of everything that changed in what the grading depends on. It works by snapshot, not by a list of names: the first call, made before any
 submitted code runs, records
 
 - every entry of the module dictionaries of the execution machinery and of the libraries tests
@@ -308,12 +309,6 @@ def _self_findings(findings: list[str]) -> None:
             findings.append(f"{__name__}.{name} was replaced")
 
 
-# IPython binds a fresh ``sys.excepthook`` for every cell and ipykernel a fresh ``builtins.input``
-# for every request, so these two modules never match a remembered copy: they are compared entry by
-# entry at every check (a few hundred entries).
-_REBOUND_EVERY_REQUEST = frozenset({"builtins", "sys"})
-
-
 def _class_dict(cls: type):
     """The dictionary behind a class's read-only ``__dict__`` proxy (walking the proxy's values is
     several times slower); the proxy itself if it hides something else."""
@@ -326,8 +321,10 @@ def _remember(found: list[str]) -> None:
     """Keep one flat copy of the state just compared (every recorded module and class dictionary,
     keys and values, every function's code) with what the comparison found in it. A later check
     that finds exactly this state again has exactly these findings, in a few C-speed passes over
-    ~50,000 entries instead of one Python-level comparison per module and class."""
-    names = [name for name in _modules if name not in _REBOUND_EVERY_REQUEST]
+    ~50,000 entries instead of one Python-level comparison per module and class. (Checks run
+    between requests, outside any cell: inside one, IPython re-binds ``sys.excepthook`` and
+    ipykernel ``builtins.input`` for every request, and no state would ever match.)"""
+    names = list(_modules)
     modules = [_modules[name][0] for name in names]
     dicts = [module.__dict__ for module in modules] + [_class_dict(cls) for cls in _classes]
     _fast.clear()
@@ -368,15 +365,13 @@ def _compare_module(name: str, found: list[str]) -> None:
 
 
 def _module_findings(findings: list[str]) -> list[str]:
-    """What changed in the recorded modules and classes since the snapshot. Returns the findings
-    in the part ``_remember`` keeps (all but the modules re-bound on every request)."""
+    """What changed in the recorded modules and classes since the snapshot (also returned)."""
     if _unchanged_since_remembered():
         found = _fast["found"]
     else:
         found = []
         for name in _modules:
-            if name not in _REBOUND_EVERY_REQUEST:
-                _compare_module(name, found)
+            _compare_module(name, found)
         if not all(map(_is, [f.__code__ for f in _codes], _codes.values())):
             found += [f"the code of {f.__module__}.{f.__qualname__} was replaced" for f, code in _codes.items() if f.__code__ is not code]
         for cls, (attributes, values) in _classes.items():
@@ -385,8 +380,6 @@ def _module_findings(findings: list[str]) -> list[str]:
                 continue
             _compare_namespace(f"{cls.__module__}.{cls.__qualname__}", attributes, current, cls.__mro__[1:], found)
     findings += found
-    for name in _REBOUND_EVERY_REQUEST & _modules.keys():
-        _compare_module(name, findings)
     return found
 
 

@@ -49,20 +49,28 @@ class Execution:
     # Errors count from the reply, whatever the outputs show (a notebook can silence its tracebacks).
     replies: dict[int, dict] = field(default_factory=dict)
     findings: dict[int, list[str]] = field(default_factory=dict)  # cell index -> tampering seen before it
-    guard_s: float = 0.0  # time spent in integrity checks (round trip included)
+    guard_s: float = 0.0  # time spent in probe cells (a check riding along with a cell counts in the cell's time)
     elapsed_s: float = 0.0
     isolation: str = "none"  # full | partial | none: what the kernel achieved (isolation.py)
     isolation_missing: list[str] = field(default_factory=list)
 
 
 class ReadyClient(AsyncKernelClient):
-    """jupyter_client's client without its 0.2 s wait at start-up.
+    """jupyter_client's client without its 0.2 s wait at start-up, sending ``user_expressions``
+    (set by the grader before a cell) with each execute request.
 
     ``wait_for_ready`` ends by reading iopub until it has been quiet for 0.2 s, a fifth of a
     notebook-01 grading; nbclient ignores messages that answer other requests, so draining what has
     already arrived is enough. The kernel_info handshake (shell reply, then iopub connected) is
     jupyter_client's own.
     """
+
+    user_expressions: dict[str, str] = {}
+
+    def execute(self, code: str, *args, **kwargs) -> str:
+        if self.user_expressions:
+            kwargs["user_expressions"] = {**(kwargs.get("user_expressions") or {}), **self.user_expressions}
+        return super().execute(code, *args, **kwargs)
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
@@ -274,18 +282,11 @@ def execute(nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, t
 
 def _run_cells(client: executor.CellClient, nb: nbformat.NotebookNode, limits: Limits, check_before: dict[int, tuple[str, ...]],
                result: Execution, start: float) -> None:
-    """The notebook's cells through the executor, asking the guard at each checkpoint; a timeout or
-    a dead kernel ends the run (the cells after it are left unexecuted)."""
-
-    def checkpoint(index: int) -> None:
-        if index in check_before:
-            asked = time.monotonic()
-            # after the last cell: the probe takes the last cell's place (put back afterwards)
-            result.findings[index] = _guard_report(client, min(index, len(nb.cells) - 1), check_before[index])
-            result.guard_s += time.monotonic() - asked
-
+    """The notebook's cells through the executor, with the guard's checks (``_Checks``); a timeout
+    or a dead kernel ends the run (the cells after it are left unexecuted)."""
+    checks = _Checks(client, nb, check_before, result)
     run = executor.run_cells(client, nb, cell_timeout_s=limits.cell_timeout_s, deadline=start + limits.notebook_timeout_s,
-                             checkpoint=checkpoint)
+                             checkpoint=checks.checkpoint, before_cell=checks.ride_along)
     result.replies, result.executed = run.replies, run.executed
     if run.status == "timeout":
         result.status = Status.TIMEOUT
@@ -294,6 +295,94 @@ def _run_cells(client: executor.CellClient, nb: nbformat.NotebookNode, limits: L
     elif run.status == "crashed":
         result.status = Status.CRASHED
         result.message = f"the kernel died in cell {run.stopped_at} (exit, crash, or memory limit of {limits.memory_mb} MB)"
+
+
+_ASK_GUARD = "course_guard"  # the user_expressions entry that asks the guard
+
+
+def _ask_guard(nonce: str, protect: tuple[str, ...]) -> dict[str, str]:
+    return {_ASK_GUARD: f"__import__('autograder.kernel.guard', fromlist=['check']).check({nonce!r}, {tuple(protect)!r})"}
+
+
+class _Checks:
+    """The guard's checks at the checkpoints ``check_before`` (cell index -> names to protect).
+
+    Every check is a ``user_expressions`` entry of an execute request, which ipykernel evaluates
+    right after the request's code, outside any cell (so every check sees the kernel in the same
+    state), and only if that code succeeded. A check rides along with the cell before its
+    checkpoint (no request of its own); when that cell failed, a probe request (``pass``) carries
+    it. The guard publishes its report, echoing a fresh nonce; the client takes it out of the
+    outputs. A report counts only if the request and the expression both succeeded: the cell can
+    read the nonce from its own request, so a report it sent must never stand in for the guard's.
+    More than one report carrying the nonce means someone else sent one: tampering.
+    """
+
+    def __init__(self, client: executor.CellClient, nb: nbformat.NotebookNode, check_before: dict[int, tuple[str, ...]],
+                 result: Execution):
+        self.client, self.nb, self.check_before, self.result = client, nb, check_before, result
+        self.code_cells = [index for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+        self.riding: int | None = None  # the checkpoint whose check the last cell's request carried
+        self.reports: list[dict] = []
+        self.nonce: str | None = None
+        client.take_output = self._take_report
+
+    def _take_report(self, msg: dict) -> bool:
+        report = msg.get("content", {}).get("data", {}).get(REPORT_MIME) if msg.get("msg_type") == "display_data" else None
+        if self.nonce is None or not isinstance(report, dict) or report.get("nonce") != self.nonce or len(self.reports) > 1:
+            return False  # a third copy and beyond: ordinary output, within the budget
+        self.reports.append(report)
+        return True
+
+    def _ask(self, checkpoint: int | None) -> None:
+        """The next request carries the check for ``checkpoint`` (None: no check)."""
+        self.nonce, self.reports = (secrets.token_hex(8), []) if checkpoint is not None else (None, [])
+        self.client.kc.user_expressions = _ask_guard(self.nonce, self.check_before[checkpoint]) if checkpoint is not None else {}
+
+    def _verdict(self) -> list[str] | None:
+        """The findings the request just answered carried; None if it carried no valid report."""
+        answered = ((self.client.last_reply or {}).get("status") == "ok"
+                    and self.client.last_expressions.get(_ASK_GUARD, {}).get("status") == "ok")
+        return _findings(self.reports) if answered and self.reports else None
+
+    def ride_along(self, index: int) -> None:
+        """Before code cell ``index`` runs: its request carries the check of the checkpoint after it."""
+        following = next((i for i in self.code_cells if i > index), len(self.nb.cells))
+        self.riding = following if following in self.check_before else None
+        self._ask(self.riding)
+
+    def checkpoint(self, index: int) -> None:
+        if index not in self.check_before:
+            return
+        findings = self._verdict() if self.riding == index else None
+        if findings is None:  # the cell before failed (nothing evaluated), or no check rode along
+            asked = time.monotonic()
+            findings = self._probe(index)
+            self.result.guard_s += time.monotonic() - asked
+        self.result.findings[index] = findings
+        self.riding = None
+        self._ask(None)
+
+    def _probe(self, index: int) -> list[str]:
+        """A request of its own; after the last cell it takes the last cell's place (put back)."""
+        self._ask(index)
+        position = min(index, len(self.nb.cells) - 1)
+        cell = self.client.nb.cells[position]
+        try:
+            self.client.execute_cell(nbformat.v4.new_code_cell("pass"), position, store_history=False)
+        except CellTimeoutError:
+            return []  # a blocked kernel, not tampering: the next cell times out and says so
+        finally:  # nbclient stores the executed cell at its index: put the notebook's back
+            self.client.nb.cells[position] = cell
+        findings = self._verdict()
+        return findings if findings is not None else ["the integrity check was silenced or forged (display or import machinery replaced)"]
+
+
+def _findings(reports: list[dict]) -> list[str]:
+    """The guard's findings from the reports that carried the nonce (exactly one is expected)."""
+    findings = [str(finding) for finding in reports[0].get("findings", [])]
+    if len(reports) > 1:
+        findings.append("the integrity check was forged (more than one report carried its nonce)")
+    return findings
 
 
 def _forked_pid(settings: LaunchSettings) -> int | None:
@@ -319,23 +408,3 @@ def _isolation_report(settings: LaunchSettings) -> tuple[str, list[str]]:
         return report["level"], report["missing"]
     except (OSError, ValueError, KeyError):
         return "none", ["the kernel did not report its isolation"]
-
-
-def _guard_report(client: executor.CellClient, index: int, protect: tuple[str, ...] = ()) -> list[str]:
-    """Ask the in-kernel guard for tampering findings; a missing or forged report is itself one."""
-    nonce = secrets.token_hex(8)
-    probe = nbformat.v4.new_code_cell(f"__import__('autograder.kernel.guard', fromlist=['check']).check({nonce!r}, {tuple(protect)!r})")
-    cell = client.nb.cells[index] if index < len(client.nb.cells) else None
-    try:
-        client.execute_cell(probe, index, store_history=False)
-    except CellTimeoutError:
-        return []  # a blocked kernel, not tampering: the next cell times out and says so
-    finally:
-        if cell is not None:  # nbclient stores the executed cell at its index: put the notebook's back
-            client.nb.cells[index] = cell
-    for output in probe.outputs:
-        report = output.get("data", {}).get(REPORT_MIME)
-        if report is not None and report.get("nonce") == nonce:
-            return list(report.get("findings", []))
-    return ["the integrity check was silenced or forged (display or import machinery replaced)"]
-
