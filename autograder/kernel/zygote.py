@@ -183,11 +183,16 @@ def _child(request: dict, inherited: list) -> None:
 # IPKernelApp.initialize/start); a fork then finds them loaded.
 KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "tornado.gen",
                   "tornado.locks", "tornado.queues", "tornado.platform.asyncio", "pdb", "faulthandler", "IPython.extensions",
-                  "autograder.kernel.guard")
+                  "autograder.kernel.guard",
+                  "IPython.core.completerlib", "IPython.core.debugger", "IPython.core.oinspect", "IPython.extensions.storemagic",
+                  "IPython.utils.wildcard", "psutil")
 
 
 def serve(address: str, preload: list[str]) -> None:
     sys.modules.setdefault("debugpy", None)  # as in every grading kernel: no debugger (see launcher.start)
+    # Importing allocates hundreds of thousands of long-lived objects: collecting while it goes on
+    # only walks them again and again (numpy, matplotlib, scikit-learn, torch: 2.3 s -> 1.8 s).
+    gc.disable()
     for name in [*KERNEL_MODULES, *preload]:
         try:
             importlib.import_module(name)
@@ -200,6 +205,7 @@ def serve(address: str, preload: list[str]) -> None:
     # zygote) every object of numpy, torch, matplotlib...: measured at a tenth of a second or more.
     gc.collect()
     gc.freeze()
+    gc.enable()  # kernels collect their own garbage as usual
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind("\0" + address)
     listener.listen(16)
