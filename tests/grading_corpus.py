@@ -96,6 +96,9 @@ CASES = [
     Case("untouched_release", _released, "ok", "zero"),
     # Faking the checks the tests rely on.
     Case("patch_numpy_allclose", _stubbed_with("np.allclose = lambda *a, **k: True"), "tampered", "zero", "numpy.allclose was replaced"),
+    # A function's default arguments swapped, not the function: allclose(a, b) with huge tolerances.
+    Case("numpy_default_arguments_swapped", _stubbed_with("np.allclose._implementation.__defaults__ = (1e9, 1e9, False)"), "tampered", "zero",
+         "default arguments of numpy._core.numeric.allclose were changed"),
     Case("patch_numpy_array_equal", _stubbed_with("np.array_equal = lambda *a, **k: True"), "tampered", "zero", "numpy.array_equal was replaced"),
     Case("patch_math_isclose", _stubbed_with("import math\nmath.isclose = lambda *a, **k: True"), "tampered", "zero", "math.isclose was replaced"),
     Case("patch_builtin_all", _stubbed_with("import builtins\nbuiltins.all = lambda iterable: True"), "tampered", "zero", "builtins.all was replaced"),

@@ -53,7 +53,6 @@ import types
 __builtins__ = dict(_builtins_module.__dict__)
 _is = operator.is_
 _chain = itertools.chain.from_iterable
-_code_of = operator.attrgetter("__code__")
 _view_values = operator.methodcaller("values")  # dicts and mappingproxies alike
 _BUILTIN_NAMES = frozenset(name for name in __builtins__ if not name.startswith("_"))
 
@@ -104,6 +103,11 @@ def _audit(event: str, args: tuple) -> None:
         path = os.fsdecode(args[0])
         if any(token in path.lower() for token in _SUSPICIOUS_OPEN) and path not in _opened:
             _opened.append(path)
+    elif event in _FUNCTION_EVENTS and type(args[0]) is types.FunctionType and args[0] in _codes:
+        # f.__code__, __defaults__ or __kwdefaults__ = ..., or the keyword defaults' dict fetched
+        # (to change it in place): the function is compared at the next check.
+        if event == "object.__setattr__" or args[1] == "__kwdefaults__":
+            _touched.add(args[0])
 
 
 def install(environment_keys: list[str]) -> None:
@@ -191,7 +195,7 @@ def _is_numpy_dispatcher(value) -> bool:
 def _record_modules() -> bool:
     """Snapshot modules not seen yet (all of them on the first call; later, first sightings);
     True if any was recorded."""
-    recorded = len(_modules), len(_classes), len(_codes)
+    recorded = len(_modules), len(_classes)
     new_names = sys.modules.keys() - _looked_at  # C speed: a later check usually finds none
     for name in new_names:
         module = sys.modules.get(name)
@@ -209,14 +213,15 @@ def _record_modules() -> bool:
             if _is_numpy_dispatcher(value):  # only these: getattr on anything else may run its __getattr__
                 value = value._implementation   # (torch.classes creates an entry on every lookup)
             if type(value) is types.FunctionType and value not in _codes:
-                _codes[value] = value.__code__
+                keywords = value.__kwdefaults__
+                _codes[value] = (value.__code__, value.__defaults__, dict(keywords) if keywords is not None else None)
         for value in namespace.values():
             if _is_class(value) and value not in _classes and value.__flags__ & (1 << 9):  # heap types only: C types are immutable
                 owner = getattr(value, "__module__", None) or ""
                 if isinstance(owner, str) and _watched(owner):
                     attributes = dict(value.__dict__)
                     _classes[value] = (attributes, list(attributes.values()))
-    return recorded != (len(_modules), len(_classes), len(_codes))
+    return recorded != (len(_modules), len(_classes))
 
 
 def _machinery(shell) -> dict[str, object]:
@@ -297,7 +302,11 @@ def _compare_namespace(owner: str, before: dict, after, shadowed: tuple[type, ..
 
 _own_namespace: dict[str, object] = {}
 _module_types: dict[str, type] = {}
-_codes: dict[types.FunctionType, types.CodeType] = {}  # function -> its code (``f.__code__ = ...`` keeps f)
+# function -> its code and default arguments (``f.__code__ = ...`` keeps f). Assigning any of them
+# raises an audit event (which Python code cannot suppress): checks compare only the functions it named.
+_codes: dict[types.FunctionType, tuple[types.CodeType, tuple | None, dict | None]] = {}
+_touched: set[types.FunctionType] = set()
+_FUNCTION_EVENTS = frozenset({"object.__setattr__", "object.__getattr__"})
 _object_types: dict[str, type] = {}
 
 
@@ -319,7 +328,7 @@ def _class_dict(cls: type):
 
 def _remember(found: list[str]) -> None:
     """Keep one flat copy of the state just compared (every recorded module and class dictionary,
-    keys and values, every function's code) with what the comparison found in it. A later check
+    keys and values) with what the comparison found in it. A later check
     that finds exactly this state again has exactly these findings, in a few C-speed passes over
     ~50,000 entries instead of one Python-level comparison per module and class. (Checks run
     between requests, outside any cell: inside one, IPython re-binds ``sys.excepthook`` and
@@ -331,22 +340,20 @@ def _remember(found: list[str]) -> None:
     _fast.update(
         names=names, modules=[sys.modules.get(name) for name in names], module_objects=modules,
         module_types=list(map(type, modules)), dicts=dicts, keys=list(_chain(dicts)), values=list(_chain(map(_view_values, dicts))),
-        functions=list(_codes), codes=[function.__code__ for function in _codes],
-        count=(len(_modules), len(_classes), len(_codes)), found=list(found),
+        count=(len(_modules), len(_classes)), found=list(found),
     )
 
 
 def _unchanged_since_remembered() -> bool:
     """Exactly the remembered state: the same objects in sys.modules with the same classes, every
     module and class dictionary with the same keys bound to the same objects (compared by identity:
-    ``==`` would let an object's own ``__eq__`` vouch for it), every function's code."""
+    ``==`` would let an object's own ``__eq__`` vouch for it)."""
     f = _fast
-    return (bool(f) and f["count"] == (len(_modules), len(_classes), len(_codes))
+    return (bool(f) and f["count"] == (len(_modules), len(_classes))
             and all(map(_is, map(sys.modules.get, f["names"]), f["modules"]))
             and all(map(_is, map(type, f["module_objects"]), f["module_types"]))
             and all(map(_is, _chain(map(_view_values, f["dicts"])), f["values"]))
-            and list(_chain(f["dicts"])) == f["keys"]  # values first: a new entry changes their count
-            and all(map(_is, map(_code_of, f["functions"]), f["codes"])))
+            and list(_chain(f["dicts"])) == f["keys"])  # values first: a new entry changes their count
 
 
 def _compare_module(name: str, found: list[str]) -> None:
@@ -372,15 +379,34 @@ def _module_findings(findings: list[str]) -> list[str]:
         found = []
         for name in _modules:
             _compare_module(name, found)
-        if not all(map(_is, [f.__code__ for f in _codes], _codes.values())):
-            found += [f"the code of {f.__module__}.{f.__qualname__} was replaced" for f, code in _codes.items() if f.__code__ is not code]
         for cls, (attributes, values) in _classes.items():
             current = cls.__dict__
             if len(current) == len(values) and all(map(_is, current.values(), values)):
                 continue
             _compare_namespace(f"{cls.__module__}.{cls.__qualname__}", attributes, current, cls.__mro__[1:], found)
     findings += found
+    _function_findings(findings)
     return found
+
+
+def _same_items(old, new) -> bool:
+    """The same tuple or dict of default arguments: same length, same keys, identical values."""
+    if old is None or new is None:
+        return old is new
+    if isinstance(old, dict):
+        return type(new) is dict and old.keys() == new.keys() and all(old[key] is new[key] for key in old)
+    return type(new) is tuple and len(old) == len(new) and all(map(_is, old, new))
+
+
+def _function_findings(findings: list[str]) -> None:
+    """Recorded functions whose code or default arguments were assigned (seen by the audit hook)."""
+    for function in list(_touched):
+        code, defaults, kwdefaults = _codes[function]
+        name = f"{function.__module__}.{function.__qualname__}"
+        if function.__code__ is not code:
+            findings.append(f"the code of {name} was replaced")
+        if not (_same_items(defaults, function.__defaults__) and _same_items(kwdefaults, function.__kwdefaults__)):
+            findings.append(f"the default arguments of {name} were changed")
 
 
 def _object_findings(shell, findings: list[str]) -> None:
