@@ -9,8 +9,10 @@ Grades the reference solution of NOTEBOOK (default 01_perceptron) ``--runs`` tim
   (proxy process, zygote fork, limits, isolation, guard install, ipykernel start, handshake);
 - cells: the notebook's code cells, split into the time the kernel spent executing them (from the
   execute reply: ``metadata.started`` to the reply's ``header.date``) and the round trip around it
-  (messages, output handling);
-- integrity checks: the guard's probes, the same split;
+  (messages, output handling); the integrity checks that ride along with a cell (evaluated in the
+  same request, right after it) count here;
+- integrity checks: the checks that needed a request of their own (the first, which takes the
+  snapshot, and any after a failed cell), the same split;
 - teardown: killing the kernel's processes, removing its folders;
 - grading beyond the kernel: parsing, static checks, restoring hidden tests, scoring.
 CPU seconds (user + system) are also given for the grader process and for the kernel process:
