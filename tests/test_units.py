@@ -28,6 +28,7 @@ from autograder.grading.kit import Kit, identify
 from autograder.grading.results import CellResult, FirstError, ManualCell, NotebookResult, Status
 from autograder.grading.submissions import Submission, assignment_of, discover
 from autograder.kernel import launcher
+from autograder.kernel.guard import REPORT_MIME
 from autograder.kernel.settings import LaunchSettings, Limits
 from autograder.outputs.feedback import feedback_html, format_table
 from autograder.outputs.files import feedback_path, result_path, safe_name, write_atomically
@@ -418,3 +419,66 @@ def test_gradebooks_are_stamped_with_the_revision_the_alembic_command_reports():
         command = Path(sys.executable).parent / "alembic"
         output = subprocess.check_output([str(command), "-c", ini, "heads"], text=True)
     assert course.alembic_head() == output.split("\n")[0].split(" ")[0]
+
+
+class _FakeClient:
+    """What sandbox._Checks uses of the grader's client: the kernel client's user_expressions, the
+    last reply, the output hook; execute_cell stands for a probe request (here: nothing comes)."""
+
+    def __init__(self, nb):
+        self.nb, self.kc = nb, type("KernelClient", (), {"user_expressions": {}})()
+        self.last_reply, self.last_expressions, self.take_output = None, {}, None
+        self.probes = 0
+
+    def execute_cell(self, cell, index, store_history=True):
+        self.probes += 1
+        self.last_reply, self.last_expressions = {"status": "ok"}, {}
+
+
+def _report(nonce, findings=()):
+    return {"msg_type": "display_data", "content": {"data": {REPORT_MIME: {"nonce": nonce, "findings": list(findings)}}}}
+
+
+def _riding_check(nb_cells=3):
+    """A check riding along with cell 0, for the checkpoint before cell 1."""
+    from autograder.kernel.sandbox import _ASK_GUARD, _Checks
+
+    nb = new_notebook(cells=[new_code_cell("x = 1") for _ in range(nb_cells)])
+    client = _FakeClient(nb)
+    result = type("Execution", (), {"findings": {}, "guard_s": 0.0})()
+    checks = _Checks(client, nb, {1: ()}, result)
+    checks.ride_along(0)
+    nonce = client.kc.user_expressions[_ASK_GUARD].split("check(")[1].split(",")[0].strip("'")
+    return checks, client, result, nonce
+
+
+def test_a_riding_check_counts_only_after_the_cell_and_the_check_succeeded():
+    checks, client, result, nonce = _riding_check()
+    assert client.take_output(_report(nonce, ["np.dot was replaced"])), "the guard's report is not an output of the cell"
+    assert not client.take_output(_report("another nonce")), "other reports stay ordinary output"
+    client.last_reply, client.last_expressions = {"status": "ok"}, {"course_guard": {"status": "ok"}}
+    checks.checkpoint(1)
+    assert result.findings[1] == ["np.dot was replaced"] and client.probes == 0
+
+    # The cell failed (so ipykernel evaluated no expression): a report it sent itself must not count.
+    checks, client, result, nonce = _riding_check()
+    client.take_output(_report(nonce))
+    client.last_reply, client.last_expressions = {"status": "error"}, {}
+    checks.checkpoint(1)
+    assert client.probes == 1 and "silenced" in result.findings[1][0]
+
+    # The cell succeeded but the check raised (its import broken after a forged report was sent).
+    checks, client, result, nonce = _riding_check()
+    client.take_output(_report(nonce))
+    client.last_reply, client.last_expressions = {"status": "ok"}, {"course_guard": {"status": "error"}}
+    checks.checkpoint(1)
+    assert client.probes == 1 and "silenced" in result.findings[1][0]
+
+
+def test_two_reports_with_one_nonce_are_tampering_and_a_third_is_ordinary_output():
+    checks, client, result, nonce = _riding_check()
+    assert client.take_output(_report(nonce)) and client.take_output(_report(nonce, ["x"]))
+    assert not client.take_output(_report(nonce)), "beyond two, reports count against the output budget"
+    client.last_reply, client.last_expressions = {"status": "ok"}, {"course_guard": {"status": "ok"}}
+    checks.checkpoint(1)
+    assert any("more than one report" in finding for finding in result.findings[1])
