@@ -3,8 +3,8 @@
 The grader calls ``check(nonce, protect)`` before every test cell (and right after every locked
 cell), as a ``user_expressions`` entry of an execute request, so ipykernel evaluates it after the
 request's code, outside any cell (see sandbox.py ``_Checks``); it publishes a report, echoing the
-nonce, of everything that changed in what the grading depends on. It works by snapshot, not by a list of names: the first call, made before any
-submitted code runs, records
+nonce, of everything that changed in what the grading depends on. It works by snapshot, not by a
+list of names: the first call, made before any submitted code runs, records
 
 - every entry of the module dictionaries of the execution machinery and of the libraries tests
   call (``WATCHED_ROOTS``: builtins, sys, IPython, ipykernel, traitlets, zmq, codeop, ast,
@@ -385,7 +385,6 @@ def _module_findings(findings: list[str]) -> list[str]:
                 continue
             _compare_namespace(f"{cls.__module__}.{cls.__qualname__}", attributes, current, cls.__mro__[1:], found)
     findings += found
-    _function_findings(findings)
     return found
 
 
@@ -467,6 +466,7 @@ def check(nonce: str, protect: list[str] | tuple[str, ...] = ()) -> None:
         else:
             _self_findings(findings)
             found = _module_findings(findings)
+            _function_findings(findings)
             _object_findings(shell, findings)
             _namespace_findings(shell, findings)
             newly_recorded = _record_modules()  # modules first imported since the last check

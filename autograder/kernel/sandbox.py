@@ -332,7 +332,7 @@ class _Checks:
         self.client, self.nb, self.check_before, self.result = client, nb, check_before, result
         self.code_cells = [index for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
         self.riding: int | None = None  # the checkpoint whose check the last cell's request carried
-        self.reports: list[dict] = []
+        self.reports: list[dict] = []  # the reports carrying ``nonce`` that came so far (two at most)
         self.nonce: str | None = None
         client.take_output = self._take_report
 
@@ -345,8 +345,12 @@ class _Checks:
 
     def _ask(self, checkpoint: int | None) -> None:
         """The next request carries the check for ``checkpoint`` (None: no check)."""
-        self.nonce, self.reports = (secrets.token_hex(8), []) if checkpoint is not None else (None, [])
-        self.client.kc.user_expressions = _ask_guard(self.nonce, self.check_before[checkpoint]) if checkpoint is not None else {}
+        self.reports = []
+        if checkpoint is None:
+            self.nonce, self.client.kc.user_expressions = None, {}
+        else:
+            self.nonce = secrets.token_hex(8)
+            self.client.kc.user_expressions = _ask_guard(self.nonce, self.check_before[checkpoint])
 
     def _verdict(self) -> list[str] | None:
         """The findings the request just answered carried; None if it carried no valid report."""
